@@ -1,0 +1,123 @@
+//! The command line: argument parsing (clap derive; the doc comments are the help text) and
+//! the exit-code contract, with one file per command.
+//!
+//! Exit codes: 0 success, 1 the policy asks for a known mistake, 2 anything else that stopped
+//! the run (usage, unreadable or invalid input, I/O). Nothing is written on failure.
+
+mod build;
+mod model;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::Loaded;
+use crate::diagnostic::{CodeKind, render};
+
+/// Compile an egress policy into Istio manifests, refusing known mistakes.
+///
+/// egressc reads a small KDL policy that lists the external hosts workloads may reach and
+/// how apps talk to them, and writes every Istio resource that needs: ServiceEntries, the
+/// egress Gateway, two-hop VirtualServices, DestinationRules and the mesh config with
+/// REGISTRY_ONLY. Configurations known to break (TLS inside TLS, TCP without addresses,
+/// wildcards the gateway cannot resolve, ...) are refused with an error pointing at the
+/// policy line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "egressc",
+    version,
+    after_help = "Example:\n  \
+        egressc build examples/egress-gateway-https-passthrough.kdl\n  \
+        egressc build policies/ -o deploy/egress\n\n\
+        Exit codes: 0 success, 1 refused (a known mistake), 2 usage, input or I/O error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// When to colour diagnostics: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Build(build::BuildArgs),
+    Model(model::ModelArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How a command ended, mapped to the process exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Refused,
+    Failed,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> ExitCode {
+        match outcome {
+            Outcome::Success => ExitCode::SUCCESS,
+            Outcome::Refused => ExitCode::from(1),
+            Outcome::Failed => ExitCode::from(2),
+        }
+    }
+}
+
+/// Parses the arguments and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let style = match cli.color {
+        ColorChoice::Always => render::Style::Colored,
+        ColorChoice::Never => render::Style::Plain,
+        ColorChoice::Auto => {
+            if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+                render::Style::Colored
+            } else {
+                render::Style::Plain
+            }
+        }
+    };
+    let outcome = match cli.command {
+        Command::Build(args) => build::run(&args, style),
+        Command::Model(args) => model::run(&args, style),
+    };
+    outcome.into()
+}
+
+/// Reads and checks the policy files named on the command line, printing every diagnostic.
+/// Returns the loaded policy, or how the run ended when there is none.
+fn load_policy(paths: &[PathBuf], style: render::Style) -> Result<Loaded, Outcome> {
+    let files = crate::input::policy_files(paths).map_err(|error| fail(&error))?;
+    let loaded = crate::load(&files).map_err(|error| fail(&error))?;
+    let diagnostics = &loaded.diagnostics;
+    eprint!(
+        "{}",
+        render::render_all(&diagnostics.sorted(), &loaded.sources, style)
+    );
+    let errors = diagnostics.error_count();
+    if errors > 0 {
+        let noun = if errors == 1 { "error" } else { "errors" };
+        eprintln!("egressc: {errors} {noun}; nothing was written");
+    }
+    match diagnostics.worst_error() {
+        Some(CodeKind::InvalidInput) => Err(Outcome::Failed),
+        Some(CodeKind::Mistake) => Err(Outcome::Refused),
+        None => Ok(loaded),
+    }
+}
+
+/// Prints an error that is not about the policy's content and ends the run with exit 2.
+fn fail(error: &dyn std::fmt::Display) -> Outcome {
+    let _ = writeln!(std::io::stderr(), "error: {error}");
+    Outcome::Failed
+}

@@ -1,0 +1,61 @@
+//! The Gateway resource: one server per port a host uses through the egress gateway.
+//!
+//! `tls` passes the app's TLS through, routed by SNI (PASSTHROUGH). Origination and TCP make
+//! the sidecar wrap the hop in Istio mutual TLS, which the server terminates (ISTIO_MUTUAL):
+//! for origination, so the plain HTTP is not in the clear between pods and the gateway can
+//! route on the SNI the sidecar sets; for TCP, because that SNI is the only name a raw TCP
+//! stream carries. Plain HTTP is routed by its Host header.
+
+use super::HostContext;
+use super::metadata::object_meta;
+use crate::istio::{GatewaySpec, NETWORKING_V1, Object, Resource, Server, ServerPort, ServerTls};
+use crate::policy::{PortDecl, Protocol};
+
+/// The Gateway lives in the gateway's namespace: there it selects the gateway pods even
+/// where Istio scopes Gateways to their own namespace (`PILOT_SCOPE_GATEWAY_TO_NAMESPACE`).
+pub fn gateway(context: &HostContext) -> Resource {
+    let gateway = &context.mesh.egress_gateway;
+    let servers = context
+        .host
+        .ports
+        .iter()
+        .map(|port| server(port, &context.host.name.value))
+        .collect();
+    let spec = GatewaySpec {
+        selector: gateway.selector.clone(),
+        servers,
+    };
+    let metadata = object_meta(context.name(""), &gateway.namespace, &context.host.metadata);
+    Resource::Gateway(Object::new(NETWORKING_V1, "Gateway", metadata, spec))
+}
+
+fn server(port: &PortDecl, host: &str) -> Server {
+    let number = port.number.value;
+    let (name, protocol, mode) = match (port.protocol, port.originate_tls.is_some()) {
+        (Protocol::Tls, _) => ("tls", "TLS", Some("PASSTHROUGH")),
+        (Protocol::Http, false) => ("http", "HTTP", None),
+        (Protocol::Http, true) => ("https", "HTTPS", Some("ISTIO_MUTUAL")),
+        (Protocol::Tcp, _) => ("tls", "TLS", Some("ISTIO_MUTUAL")),
+    };
+    Server {
+        port: ServerPort {
+            number,
+            name: format!("{name}-{number}"),
+            protocol: protocol.to_owned(),
+        },
+        hosts: vec![host.to_owned()],
+        tls: mode.map(|mode| ServerTls {
+            mode: mode.to_owned(),
+        }),
+    }
+}
+
+/// Whether the sidecar -> gateway hop of this port is Istio mutual TLS (the subset's
+/// traffic policy and the Gateway server must agree on it).
+pub fn hop_is_istio_mutual(port: &PortDecl) -> bool {
+    match port.protocol {
+        Protocol::Tls => false,
+        Protocol::Http => port.originate_tls.is_some(),
+        Protocol::Tcp => true,
+    }
+}

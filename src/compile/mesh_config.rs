@@ -1,0 +1,71 @@
+//! Mesh-wide settings as an `IstioOperator` overlay: the outbound traffic policy and the egress
+//! gateway, enabled, labelled as the Gateways select it, exposing the policy's ports.
+
+use crate::istio::{
+    Components, GatewayComponent, GatewayServicePort, INSTALL_V1ALPHA1, IstioOperatorSpec,
+    KubernetesSettings, MeshConfig, Object, OutboundTrafficPolicy, Resource, ServiceSettings,
+};
+use crate::policy::{self, EgressGateway, Mesh};
+
+use super::metadata::object_meta;
+
+pub fn istio_operator(mesh: &Mesh) -> Resource {
+    let mode = match mesh.outbound_traffic_policy {
+        policy::OutboundTrafficPolicy::RegistryOnly => "REGISTRY_ONLY",
+        policy::OutboundTrafficPolicy::AllowAny => "ALLOW_ANY",
+    };
+    let gateway = &mesh.egress_gateway;
+    let spec = IstioOperatorSpec {
+        mesh_config: MeshConfig {
+            outbound_traffic_policy: OutboundTrafficPolicy {
+                mode: mode.to_owned(),
+            },
+        },
+        components: Components {
+            egress_gateways: vec![GatewayComponent {
+                name: gateway.name.clone(),
+                namespace: gateway.namespace.clone(),
+                enabled: true,
+                label: gateway.selector.clone(),
+                k8s: service_ports(gateway),
+            }],
+        },
+    };
+    let metadata = object_meta("egressc".to_owned(), &gateway.namespace, &mesh.metadata);
+    Resource::IstioOperator(Object::new(
+        INSTALL_V1ALPHA1,
+        "IstioOperator",
+        metadata,
+        spec,
+    ))
+}
+
+/// The gateway Service's ports, written only when they differ from Istio's defaults (80 and
+/// 443), so a default policy leaves the chart's own port list alone.
+fn service_ports(gateway: &EgressGateway) -> Option<KubernetesSettings> {
+    if gateway.ports == EgressGateway::default().ports {
+        return None;
+    }
+    let ports = gateway
+        .ports
+        .iter()
+        .map(|&port| {
+            let (name, target_port) = match port {
+                80 => ("http2".to_owned(), 8080),
+                443 => ("https".to_owned(), 8443),
+                // The gateway runs unprivileged: ports below 1024 listen 8000 higher, as Istio's
+                // own 80 -> 8080 and 443 -> 8443 do.
+                port if port < 1024 => (format!("tcp-{port}"), port + 8000),
+                port => (format!("tcp-{port}"), port),
+            };
+            GatewayServicePort {
+                name,
+                port,
+                target_port,
+            }
+        })
+        .collect();
+    Some(KubernetesSettings {
+        service: ServiceSettings { ports },
+    })
+}

@@ -1,0 +1,106 @@
+//! Compiles the validated policy into typed Istio resources.
+//!
+//! One file per resource kind; this module decides which resources a host needs and in what
+//! order they are emitted. Compile never reads KDL and never writes text, and it assumes
+//! [`crate::validate`] has refused every known mistake: what reaches it is buildable.
+//! Every resource records the policy spans it came from, so later checks can point at them.
+
+mod destination_rules;
+mod gateway;
+mod mesh_config;
+mod metadata;
+mod names;
+mod service_entry;
+mod virtual_service;
+
+use crate::istio::Resource;
+use crate::policy::{Host, Mesh, Policy, Via};
+use crate::source::Span;
+
+pub use names::MAX_NAME;
+
+/// A compiled resource and the policy declarations that produced it.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    pub resource: Resource,
+    pub origin: Vec<Span>,
+}
+
+/// Which form the mesh-wide settings are written in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MeshConfigFormat {
+    /// An `IstioOperator` overlay for `istioctl install -f`.
+    #[default]
+    IstioOperator,
+    /// Not written: the platform sets mesh config elsewhere.
+    None,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    pub mesh_config: MeshConfigFormat,
+}
+
+/// Everything a host's resources are built from: the host, its slug and the mesh.
+pub(crate) struct HostContext<'a> {
+    pub host: &'a Host,
+    pub slug: &'a str,
+    pub mesh: &'a Mesh,
+}
+
+impl HostContext<'_> {
+    pub fn via_gateway(&self) -> bool {
+        self.host.via.value == Via::Gateway
+    }
+
+    /// The host the last hop connects to: the concrete server behind a wildcard, or the host.
+    pub fn upstream(&self) -> &str {
+        self.host
+            .served_by
+            .as_ref()
+            .map_or(&self.host.name.value, |s| &s.value)
+    }
+
+    pub fn name(&self, prefix: &str) -> String {
+        names::resource_name(prefix, self.slug, &self.host.name.value)
+    }
+}
+
+/// Compiles a policy, in a deterministic order: mesh settings first, then each host
+/// (sorted by name) with its resources in the order the traffic meets them.
+pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
+    let mut out = Vec::new();
+    if options.mesh_config == MeshConfigFormat::IstioOperator {
+        out.push(Compiled {
+            resource: mesh_config::istio_operator(&policy.mesh),
+            origin: policy.mesh.declared_at.into_iter().collect(),
+        });
+    }
+    let slugs = names::HostSlugs::new(&policy.hosts);
+    for host in &policy.hosts {
+        let context = HostContext {
+            host,
+            slug: slugs.get(&host.name.value),
+            mesh: &policy.mesh,
+        };
+        let origin = || host.declared_at.clone();
+        let mut push = |resource: Option<Resource>| {
+            if let Some(resource) = resource {
+                out.push(Compiled {
+                    resource,
+                    origin: origin(),
+                });
+            }
+        };
+        push(Some(service_entry::service_entry(&context)));
+        if context.via_gateway() {
+            push(Some(gateway::gateway(&context)));
+            push(Some(destination_rules::gateway_subset(&context)));
+        }
+        push(destination_rules::tls_origination(&context));
+        if context.via_gateway() {
+            push(Some(virtual_service::through_gateway(&context)));
+        }
+    }
+    out
+}

@@ -1,0 +1,209 @@
+//! The table of diagnostic codes: one place to find every code, its name and what it means.
+//!
+//! Codes are stable: once released, a code keeps its meaning and is never reused.
+//! `E` codes say the input is not a valid policy (exit 2); `M` codes say the policy asks for a
+//! configuration that is known to break in Istio (exit 1). The `M` codes are shared with the
+//! manifest rules, so one mistake has one code whether it is caught in the policy or in YAML.
+
+/// What a code is about, which decides the exit code of a refused run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeKind {
+    /// The input cannot be read as a policy: syntax, unknown names, bad values.
+    InvalidInput,
+    /// The policy is well-formed but asks for a known mistake.
+    Mistake,
+}
+
+/// A diagnostic code: `E012` and its kebab-case name `invalid-hostname`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Code {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub kind: CodeKind,
+    /// One line saying what the code means, for listings.
+    pub summary: &'static str,
+}
+
+const fn input(id: &'static str, name: &'static str, summary: &'static str) -> Code {
+    Code {
+        id,
+        name,
+        kind: CodeKind::InvalidInput,
+        summary,
+    }
+}
+
+const fn mistake(id: &'static str, name: &'static str, summary: &'static str) -> Code {
+    Code {
+        id,
+        name,
+        kind: CodeKind::Mistake,
+        summary,
+    }
+}
+
+pub const KDL_SYNTAX: Code = input("E001", "kdl-syntax", "the file is not valid KDL v2");
+pub const NOT_UTF8: Code = input("E002", "not-utf8", "the file is not UTF-8 text");
+pub const EMPTY_POLICY: Code = input("E003", "empty-policy", "the file declares nothing");
+pub const MISSING_VERSION: Code = input(
+    "E004",
+    "missing-version",
+    "the file does not start with `version 1`",
+);
+pub const UNSUPPORTED_VERSION: Code = input(
+    "E005",
+    "unsupported-version",
+    "the policy language version is not one this egressc reads",
+);
+pub const UNKNOWN_NODE: Code = input("E006", "unknown-node", "a node the language does not have");
+pub const UNKNOWN_PROPERTY: Code = input(
+    "E007",
+    "unknown-property",
+    "a property the node does not take",
+);
+pub const WRONG_TYPE: Code = input("E008", "wrong-type", "a value of the wrong type");
+pub const WRONG_ARGUMENTS: Code = input(
+    "E009",
+    "wrong-arguments",
+    "too few or too many arguments for a node",
+);
+pub const DUPLICATE: Code = input(
+    "E010",
+    "duplicate",
+    "a node or property given twice where one is allowed",
+);
+pub const INVALID_HOSTNAME: Code = input(
+    "E011",
+    "invalid-hostname",
+    "not a lower-case FQDN or `*.` wildcard",
+);
+pub const INVALID_PORT: Code = input("E012", "invalid-port", "a port outside 1-65535");
+pub const INVALID_ADDRESS: Code = input("E013", "invalid-address", "not an IP address or CIDR");
+pub const INVALID_NAMESPACE: Code = input(
+    "E014",
+    "invalid-namespace",
+    "not a Kubernetes namespace name (DNS-1123 label)",
+);
+pub const INVALID_METADATA: Code = input(
+    "E015",
+    "invalid-metadata",
+    "a label or annotation Kubernetes would reject",
+);
+pub const INVALID_VALUE: Code = input("E016", "invalid-value", "a value outside the allowed set");
+pub const MISSING_NODE: Code = input("E017", "missing-node", "a required child node is missing");
+pub const CONFLICTING_DECLARATIONS: Code = input(
+    "E018",
+    "conflicting-declarations",
+    "two declarations of one thing disagree",
+);
+pub const MISPLACED: Code = input(
+    "E019",
+    "misplaced",
+    "a node or property that has no meaning where it is written",
+);
+
+pub const TLS_INSIDE_TLS: Code = mistake(
+    "M001",
+    "tls-inside-tls",
+    "TLS originated toward a port where the app already speaks TLS",
+);
+pub const TCP_WITHOUT_ADDRESSES: Code = mistake(
+    "M002",
+    "tcp-without-addresses",
+    "a TCP port without addresses captures every connection on that port",
+);
+pub const CONFLICTING_PROTOCOLS: Code = mistake(
+    "M003",
+    "conflicting-protocols",
+    "one host and port declared with two protocols",
+);
+pub const UNRESOLVABLE_WILDCARD: Code = mistake(
+    "M004",
+    "unresolvable-wildcard",
+    "a wildcard host routed where DNS must resolve it",
+);
+pub const PORT_NOT_ON_GATEWAY: Code = mistake(
+    "M005",
+    "port-not-on-gateway",
+    "a route through the egress gateway on a port the gateway does not expose",
+);
+pub const GATEWAY_PORT_PROTOCOL_CLASH: Code = mistake(
+    "M006",
+    "gateway-port-protocol-clash",
+    "one gateway port asked to serve plain HTTP and TLS",
+);
+pub const CIDR_THROUGH_GATEWAY: Code = mistake(
+    "M007",
+    "cidr-through-gateway",
+    "an address range routed through the gateway, which needs one address to forward to",
+);
+pub const ORIGINATION_TO_WILDCARD: Code = mistake(
+    "M008",
+    "origination-to-wildcard",
+    "TLS originated toward a wildcard, which has no single name to verify",
+);
+
+/// Every code, in order. Tests check ids are unique and sorted.
+pub const ALL: &[Code] = &[
+    KDL_SYNTAX,
+    NOT_UTF8,
+    EMPTY_POLICY,
+    MISSING_VERSION,
+    UNSUPPORTED_VERSION,
+    UNKNOWN_NODE,
+    UNKNOWN_PROPERTY,
+    WRONG_TYPE,
+    WRONG_ARGUMENTS,
+    DUPLICATE,
+    INVALID_HOSTNAME,
+    INVALID_PORT,
+    INVALID_ADDRESS,
+    INVALID_NAMESPACE,
+    INVALID_METADATA,
+    INVALID_VALUE,
+    MISSING_NODE,
+    CONFLICTING_DECLARATIONS,
+    MISPLACED,
+    TLS_INSIDE_TLS,
+    TCP_WITHOUT_ADDRESSES,
+    CONFLICTING_PROTOCOLS,
+    UNRESOLVABLE_WILDCARD,
+    PORT_NOT_ON_GATEWAY,
+    GATEWAY_PORT_PROTOCOL_CLASH,
+    CIDR_THROUGH_GATEWAY,
+    ORIGINATION_TO_WILDCARD,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_sorted() {
+        for pair in ALL.windows(2) {
+            assert!(
+                pair[0].id < pair[1].id,
+                "{} before {}",
+                pair[0].id,
+                pair[1].id
+            );
+        }
+        let mut names: Vec<_> = ALL.iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len(), "names are unique");
+    }
+
+    #[test]
+    fn names_are_kebab_case() {
+        for code in ALL {
+            assert!(
+                code.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{}",
+                code.name
+            );
+        }
+    }
+}

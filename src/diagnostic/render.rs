@@ -1,0 +1,81 @@
+//! Renders diagnostics the way rustc does: `error[CODE]: message`, `--> file:line:col`, the
+//! source line with the span underlined, and help. One renderer for KDL syntax errors and our
+//! own, built on `annotate-snippets` (the rendering library rustc itself uses).
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+use super::{Diagnostic, Severity};
+use crate::source::{SourceId, Sources};
+
+/// Whether to colour the output (decided by the CLI from the terminal and `NO_COLOR`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Colored,
+}
+
+/// Renders every diagnostic, separated by blank lines, ending with a newline.
+pub fn render_all(diagnostics: &[&Diagnostic], sources: &Sources, style: Style) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        out.push_str(&render(diagnostic, sources, style));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// Renders one diagnostic, without a trailing newline.
+pub fn render(diagnostic: &Diagnostic, sources: &Sources, style: Style) -> String {
+    let level = match diagnostic.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+    };
+    let mut group = Group::with_title(
+        level
+            .primary_title(diagnostic.message.as_str())
+            .id(diagnostic.code.id),
+    );
+    for source in sources_in_order(diagnostic) {
+        let file = sources.get(source);
+        let annotations = diagnostic
+            .labels
+            .iter()
+            .filter(|label| label.span.source == source)
+            .map(|label| {
+                let kind = if label.primary {
+                    AnnotationKind::Primary
+                } else {
+                    AnnotationKind::Context
+                };
+                kind.span(label.span.range()).label(label.message.as_str())
+            });
+        group = group.element(
+            Snippet::source(file.text.as_str())
+                .path(file.path.to_string_lossy())
+                .line_start(1)
+                .fold(true)
+                .annotations(annotations),
+        );
+    }
+    if let Some(help) = &diagnostic.help {
+        group = group.element(Level::HELP.message(help.as_str()));
+    }
+    let renderer = match style {
+        Style::Plain => Renderer::plain(),
+        Style::Colored => Renderer::styled(),
+    };
+    renderer.render(&[group])
+}
+
+/// The files a diagnostic points into: the primary label's first, then the others in order.
+fn sources_in_order(diagnostic: &Diagnostic) -> Vec<SourceId> {
+    let mut labels: Vec<_> = diagnostic.labels.iter().collect();
+    labels.sort_by_key(|label| !label.primary);
+    let mut sources = Vec::new();
+    for label in labels {
+        if !sources.contains(&label.span.source) {
+            sources.push(label.span.source);
+        }
+    }
+    sources
+}

@@ -1,0 +1,159 @@
+//! Writes rendered files into an output directory, all or nothing.
+//!
+//! The new contents are written into a temporary directory beside the target, then swapped in
+//! with renames, so a reader (or a failed run) never sees half an output. egressc owns only
+//! what it wrote: a marker file lists those files, a rerun replaces exactly them, files that
+//! someone else put there survive, and a non-empty directory without the marker is refused.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::render::RenderedFile;
+
+/// Lists the files egressc wrote into a directory; its presence says the directory is ours.
+pub const MARKER: &str = ".egressc-owned";
+
+/// Why a directory could not be written.
+#[derive(Debug)]
+pub enum EmitError {
+    /// The directory has files and no marker: egressc did not create it.
+    NotOurs(PathBuf),
+    /// The path exists and is not a directory.
+    NotADirectory(PathBuf),
+    Io(PathBuf, io::Error),
+}
+
+impl std::fmt::Display for EmitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EmitError::NotOurs(dir) => write!(
+                f,
+                "`{}` is not empty and was not written by egressc (no `{MARKER}` in it); \
+                 choose a new or empty directory",
+                dir.display()
+            ),
+            EmitError::NotADirectory(path) => {
+                write!(f, "`{}` exists and is not a directory", path.display())
+            }
+            EmitError::Io(path, error) => write!(f, "cannot write `{}`: {error}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for EmitError {}
+
+fn io_at(path: &Path) -> impl FnOnce(io::Error) -> EmitError + '_ {
+    move |error| EmitError::Io(path.to_owned(), error)
+}
+
+/// Replaces egressc's files in `dir` with `files`, keeping anything else that is there.
+pub fn write_directory(dir: &Path, files: &[RenderedFile]) -> Result<(), EmitError> {
+    let previous = owned_files(dir)?;
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io_at(parent))?;
+    let staging = sibling(dir, "new");
+    let result = stage(&staging, files).and_then(|()| match previous {
+        None => fs::rename(&staging, dir).map_err(io_at(dir)),
+        Some(previous) => swap(dir, &staging, files, &previous),
+    });
+    if result.is_err() {
+        // Best effort: the staging directory holds only what this run wrote.
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+/// The files egressc wrote into `dir` last time: `None` when `dir` does not exist or is
+/// empty, an error when it has files but no marker.
+fn owned_files(dir: &Path) -> Result<Option<Vec<String>>, EmitError> {
+    match fs::metadata(dir) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(EmitError::Io(dir.to_owned(), error)),
+        Ok(meta) if !meta.is_dir() => return Err(EmitError::NotADirectory(dir.to_owned())),
+        Ok(_) => {}
+    }
+    let marker = dir.join(MARKER);
+    match fs::read_to_string(&marker) {
+        Ok(text) => Ok(Some(
+            text.lines()
+                .filter(|l| !l.starts_with('#') && !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            let mut entries = fs::read_dir(dir).map_err(io_at(dir))?;
+            if entries.next().is_some() {
+                Err(EmitError::NotOurs(dir.to_owned()))
+            } else {
+                Ok(Some(Vec::new()))
+            }
+        }
+        Err(error) => Err(EmitError::Io(marker, error)),
+    }
+}
+
+fn stage(staging: &Path, files: &[RenderedFile]) -> Result<(), EmitError> {
+    fs::create_dir(staging).map_err(io_at(staging))?;
+    for file in files {
+        let path = staging.join(&file.name);
+        fs::write(&path, &file.contents).map_err(io_at(&path))?;
+    }
+    let mut marker =
+        String::from("# Files written by egressc. It replaces exactly these on its next run.\n");
+    for file in files {
+        marker.push_str(&file.name);
+        marker.push('\n');
+    }
+    let path = staging.join(MARKER);
+    fs::write(&path, marker).map_err(io_at(&path))
+}
+
+/// Moves the files egressc does not own from `dir` into the staging directory, then swaps
+/// the two directories. Any failure puts the moved files back and leaves `dir` as it was.
+fn swap(
+    dir: &Path,
+    staging: &Path,
+    files: &[RenderedFile],
+    previous: &[String],
+) -> Result<(), EmitError> {
+    let mut kept: Vec<PathBuf> = Vec::new();
+    let result = (|| {
+        for entry in fs::read_dir(dir).map_err(io_at(dir))? {
+            let name = entry.map_err(io_at(dir))?.file_name();
+            let name_text = name.to_string_lossy();
+            let ours = name_text == MARKER
+                || previous.iter().any(|p| *p == name_text)
+                || files.iter().any(|f| f.name == name_text);
+            if !ours {
+                fs::rename(dir.join(&name), staging.join(&name)).map_err(io_at(dir))?;
+                kept.push(PathBuf::from(name));
+            }
+        }
+        let retired = sibling(dir, "old");
+        fs::rename(dir, &retired).map_err(io_at(dir))?;
+        if let Err(error) = fs::rename(staging, dir) {
+            let _ = fs::rename(&retired, dir);
+            return Err(EmitError::Io(dir.to_owned(), error));
+        }
+        // Only egressc's previous files are left in the retired directory.
+        fs::remove_dir_all(&retired).map_err(io_at(&retired))
+    })();
+    if result.is_err() && dir.is_dir() {
+        for name in &kept {
+            let _ = fs::rename(staging.join(name), dir.join(name));
+        }
+    }
+    result
+}
+
+/// A path beside `dir` for staging, unique to this process.
+fn sibling(dir: &Path, purpose: &str) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    dir.with_file_name(format!(".{name}.egressc-{purpose}-{}", std::process::id()))
+}

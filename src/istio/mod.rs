@@ -1,0 +1,56 @@
+//! Typed Istio and Kubernetes resources, shaped exactly as their CRDs define them.
+//!
+//! Only the fields egressc reads or writes are modelled; field names follow the CRD's
+//! camelCase through serde. Optional fields are skipped when empty, so the YAML says only what
+//! was meant. These types carry no policy knowledge: [`crate::compile`] fills them in and the
+//! renderer writes them out.
+
+mod destination_rule;
+mod gateway;
+mod istio_operator;
+mod meta;
+mod service_entry;
+mod virtual_service;
+
+pub use destination_rule::*;
+pub use gateway::*;
+pub use istio_operator::*;
+pub use meta::*;
+pub use service_entry::*;
+pub use virtual_service::*;
+
+use serde::Serialize;
+
+/// The API group and version of Istio's networking resources that egressc writes.
+pub const NETWORKING_V1: &str = "networking.istio.io/v1";
+
+/// One resource egressc can emit.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Resource {
+    ServiceEntry(Object<ServiceEntrySpec>),
+    Gateway(Object<GatewaySpec>),
+    VirtualService(Object<VirtualServiceSpec>),
+    DestinationRule(Object<DestinationRuleSpec>),
+    IstioOperator(Object<IstioOperatorSpec>),
+}
+
+impl Resource {
+    pub fn kind(&self) -> &str {
+        &self.meta_and_type().0.kind
+    }
+
+    pub fn metadata(&self) -> &ObjectMeta {
+        self.meta_and_type().1
+    }
+
+    fn meta_and_type(&self) -> (&TypeMeta, &ObjectMeta) {
+        match self {
+            Resource::ServiceEntry(o) => (&o.type_meta, &o.metadata),
+            Resource::Gateway(o) => (&o.type_meta, &o.metadata),
+            Resource::VirtualService(o) => (&o.type_meta, &o.metadata),
+            Resource::DestinationRule(o) => (&o.type_meta, &o.metadata),
+            Resource::IstioOperator(o) => (&o.type_meta, &o.metadata),
+        }
+    }
+}

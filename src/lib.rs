@@ -1,0 +1,82 @@
+//! egressc compiles a KDL egress policy into the Istio resources that let traffic leave a mesh
+//! safely, and refuses configurations known to break.
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//!
+//! ```text
+//! input -> syntax -> lower -> merge -> validate -> compile -> render -> emit
+//! files    KDL       policy   one      known       Istio      YAML      files
+//!                    model    policy   mistakes    resources  text
+//! ```
+//!
+//! [`diagnostic`] carries what is wrong with the input through every stage, with spans from
+//! [`source`]; [`cli`] wires the stages to commands.
+
+pub mod cli;
+pub mod compile;
+pub mod diagnostic;
+pub mod emit;
+pub mod input;
+pub mod istio;
+pub mod lower;
+pub mod merge;
+pub mod policy;
+pub mod render;
+pub mod source;
+pub mod syntax;
+pub mod validate;
+
+use std::path::PathBuf;
+
+use diagnostic::Diagnostics;
+use policy::Policy;
+use source::Sources;
+
+/// The result of reading and checking the policy files of one run.
+pub struct Loaded {
+    pub sources: Sources,
+    pub diagnostics: Diagnostics,
+    /// The merged policy; `None` when the input could not be read as one.
+    pub policy: Option<Policy>,
+}
+
+/// Reads, parses, lowers, merges and validates policy files, collecting every diagnostic.
+///
+/// Mistake checks run only on a policy that was read without input errors: on a partly read
+/// policy they would report consequences of the errors (a port whose `addresses` line was
+/// invalid has "no addresses") rather than real mistakes.
+pub fn load(files: &[PathBuf]) -> Result<Loaded, input::InputError> {
+    let mut sources = Sources::default();
+    let mut diagnostics = Diagnostics::default();
+    let mut lowered = Vec::new();
+    for path in files {
+        let bytes = input::read(path)?;
+        let (text, bad_byte) = match syntax::decode(bytes) {
+            Ok(text) => (text, None),
+            Err((lossy, offset)) => (lossy, Some(offset)),
+        };
+        let id = sources.add(path.clone(), text);
+        if let Some(offset) = bad_byte {
+            diagnostics.push(syntax::not_utf8(id, offset));
+            continue;
+        }
+        if let Some(document) = syntax::parse(id, &sources.get(id).text, &mut diagnostics) {
+            lowered.push(lower::lower(id, &document, &mut diagnostics));
+        }
+    }
+    let policy = merge::merge(lowered, &mut diagnostics);
+    if diagnostics.has_errors() {
+        return Ok(Loaded {
+            sources,
+            diagnostics,
+            policy: None,
+        });
+    }
+    validate::validate(&policy, &mut diagnostics);
+    let policy = (!diagnostics.has_errors()).then_some(policy);
+    Ok(Loaded {
+        sources,
+        diagnostics,
+        policy,
+    })
+}

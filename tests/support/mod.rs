@@ -1,0 +1,4 @@
+//! Helpers shared by the integration tests (`mod support;` in a test file).
+
+pub mod crd_schema;
+pub mod pyyaml;
