@@ -47,7 +47,8 @@ pub fn render(diagnostic: &Diagnostic, sources: &Sources, style: Style) -> Strin
                 } else {
                     AnnotationKind::Context
                 };
-                kind.span(label.span.range()).label(label.message.as_str())
+                kind.span(char_aligned(&file.text, label.span.range()))
+                    .label(label.message.as_str())
             });
         group = group.element(
             Snippet::source(file.text.as_str())
@@ -78,4 +79,18 @@ fn sources_in_order(diagnostic: &Diagnostic) -> Vec<SourceId> {
         }
     }
     sources
+}
+
+/// The range widened to character boundaries and clamped to the text: a span from any stage
+/// (or from the KDL parser) must never make rendering panic.
+fn char_aligned(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let mut start = range.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = range.end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
 }

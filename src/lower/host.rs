@@ -95,7 +95,12 @@ pub(super) fn read(reader: &mut Reader, node: &KdlNode, defaults: &Defaults) -> 
             _ => unreachable!("children() returns only allowed nodes"),
         }
     }
-    if host.ports.is_empty() {
+    let declares_ports = node.children().is_some_and(|c| {
+        c.nodes()
+            .iter()
+            .any(|n| matches!(n.name().value(), "tls" | "http" | "tcp"))
+    });
+    if !declares_ports {
         reader.report(
             Diagnostic::error(
                 codes::MISSING_NODE,

@@ -147,7 +147,7 @@ impl Host {
 pub const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// One port an app uses to reach a host, and what it speaks there.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PortDecl {
     pub number: Spanned<u16>,
@@ -158,6 +158,15 @@ pub struct PortDecl {
     /// The whole declaring node.
     #[serde(skip)]
     pub span: Span,
+}
+
+impl PartialEq for PortDecl {
+    /// Two declarations are the same when they mean the same, wherever they were written.
+    fn eq(&self, other: &Self) -> bool {
+        self.number == other.number
+            && self.protocol == other.protocol
+            && self.originate_tls == other.originate_tls
+    }
 }
 
 /// What the app speaks on a port.

@@ -21,7 +21,15 @@ pub fn decode(source_bytes: Vec<u8>) -> Result<String, (String, usize)> {
 /// The diagnostic for a file that is not UTF-8, at byte `offset` of its lossy text.
 pub fn not_utf8(source: SourceId, offset: usize) -> Diagnostic {
     Diagnostic::error(codes::NOT_UTF8, "policy file is not UTF-8 text")
-        .primary(Span::new(source, offset, offset + 1), "invalid byte here")
+        // The lossy text shows the bad byte as U+FFFD; the label covers that whole character.
+        .primary(
+            Span::new(
+                source,
+                offset,
+                offset + char::REPLACEMENT_CHARACTER.len_utf8(),
+            ),
+            "invalid byte here",
+        )
         .help("save the file as UTF-8; KDL documents are always UTF-8")
 }
 

@@ -35,7 +35,11 @@ pub fn check(policy: &Policy, diagnostics: &mut Diagnostics) {
                 continue;
             }
             match families.get(&number) {
-                Some((other_host, other)) if is_plain_http(other) != is_plain_http(port) => {
+                // One host's port declared twice is `conflicting-protocols`, reported there.
+                Some((other_host, other))
+                    if is_plain_http(other) != is_plain_http(port)
+                        && other_host.name.value != host.name.value =>
+                {
                     diagnostics.push(clash(host, port, other_host, other));
                 }
                 Some(_) => {}

@@ -4,12 +4,16 @@
 //! that cluster, including the app's own TLS declared with `tls Q`, which would then be
 //! wrapped in a second TLS layer: the server answers the inner ClientHello as garbage and the
 //! client sees `WRONG_VERSION_NUMBER` (Istio's "Double TLS" troubleshooting entry).
+//!
+//! This is a gateway matter only: from the sidecar, origination is keyed by the app's own
+//! port, whose `targetPort` leads to the TLS port, so a `tls` declaration of that TLS port
+//! keeps its own, untouched ServiceEntry port (Istio's sidecar TLS origination recipe has both).
 
 use crate::diagnostic::{Diagnostic, Diagnostics, codes};
-use crate::policy::{Policy, Protocol};
+use crate::policy::{Policy, Protocol, Via};
 
 pub fn check(policy: &Policy, diagnostics: &mut Diagnostics) {
-    for host in &policy.hosts {
+    for host in policy.hosts.iter().filter(|h| h.via.value == Via::Gateway) {
         for port in &host.ports {
             let Some(target) = &port.originate_tls else {
                 continue;
