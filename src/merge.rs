@@ -97,7 +97,9 @@ fn merge_host(into: &mut Host, other: Host, diagnostics: &mut Diagnostics) {
         (None, Some(second)) => into.served_by = Some(second),
         _ => {}
     }
-    if into.namespaces.is_empty() != other.namespaces.is_empty() {
+    if into.namespaces.is_empty() == other.namespaces.is_empty() {
+        union_by_value(&mut into.namespaces, other.namespaces);
+    } else {
         let (open, limited) = if into.namespaces.is_empty() {
             (into.declared_at[0], other.namespaces[0].span)
         } else {
@@ -113,8 +115,6 @@ fn merge_host(into: &mut Host, other: Host, diagnostics: &mut Diagnostics) {
             )
             .help("list the namespaces in every declaration, or in none"),
         );
-    } else {
-        union_by_value(&mut into.namespaces, other.namespaces);
     }
     union_by_value(&mut into.addresses, other.addresses);
     for port in other.ports {

@@ -145,3 +145,15 @@ fn the_multi_team_example_is_realistic() {
         .count();
     assert!(entries >= 20, "{entries} hosts");
 }
+
+/// The README's tour is the policy that its first command builds: keep them one text.
+#[test]
+fn the_readme_tour_is_examples_egress_kdl() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme.find("```kdl\n").expect("a kdl block") + "```kdl\n".len();
+    let end = start + readme[start..].find("```").expect("closed");
+    let example = std::fs::read_to_string(root.join("examples/egress.kdl")).unwrap();
+    assert_eq!(&readme[start..end], example);
+    assert!(readme.contains("cargo run -- build examples/egress.kdl"));
+}

@@ -20,10 +20,10 @@ pub fn service_entry(context: &HostContext) -> Resource {
         ports.push(app_port(port, via_gateway));
         // Through the gateway, TLS is originated toward a port of its own; from the sidecar,
         // the app port's `targetPort` already points there.
-        if let (Some(target), true) = (&port.originate_tls, via_gateway) {
-            if !ports.iter().any(|p| p.number == target.value) {
-                ports.push(service_port(target.value, "https", "HTTPS", None));
-            }
+        if let (Some(target), true) = (&port.originate_tls, via_gateway)
+            && !ports.iter().any(|p| p.number == target.value)
+        {
+            ports.push(service_port(target.value, "https", "HTTPS", None));
         }
     }
     ports.sort_by_key(|p| p.number);

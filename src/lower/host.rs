@@ -175,9 +175,10 @@ fn read_port(reader: &mut Reader, node: &KdlNode) -> Option<PortDecl> {
         Protocol::Http | Protocol::Tls => &["originate-tls"],
         Protocol::Tcp => &[],
     };
-    if protocol == Protocol::Tls {
-        if let Some(entry) = node.entry("originate-tls") {
-            reader.report(
+    if protocol == Protocol::Tls
+        && let Some(entry) = node.entry("originate-tls")
+    {
+        reader.report(
                 Diagnostic::error(
                     codes::TLS_INSIDE_TLS,
                     "TLS origination on a port where the app already speaks TLS",
@@ -186,7 +187,6 @@ fn read_port(reader: &mut Reader, node: &KdlNode) -> Option<PortDecl> {
                 .help("the server would see TLS inside TLS and fail the handshake (`WRONG_VERSION_NUMBER`); \
                        drop `originate-tls`, or declare `http PORT originate-tls=...` if the app sends plain HTTP"),
             );
-        }
     }
     let properties = reader.properties(node, allowed);
     let args = reader.arguments(node, 1, 1, "port");

@@ -70,10 +70,10 @@ fn read_gateway(reader: &mut Reader, node: &KdlNode) -> EgressGateway {
         }
     }
     for property in reader.properties(node, &["namespace"]) {
-        if let Some(namespace) = reader.string(property, "the gateway namespace") {
-            if check_namespace(reader, &namespace) {
-                gateway.namespace = namespace.value;
-            }
+        if let Some(namespace) = reader.string(property, "the gateway namespace")
+            && check_namespace(reader, &namespace)
+        {
+            gateway.namespace = namespace.value;
         }
     }
     let mut seen = HashMap::new();

@@ -62,11 +62,9 @@ fn read_pairs(
             );
             continue;
         }
-        if labels {
-            if let Err((message, help)) = values::label_value(&value.value) {
-                report_invalid(reader, value.span, format!("invalid {message}"), help);
-                continue;
-            }
+        if labels && let Err((message, help)) = values::label_value(&value.value) {
+            report_invalid(reader, value.span, format!("invalid {message}"), help);
+            continue;
         }
         pairs.insert(key.to_owned(), value);
     }

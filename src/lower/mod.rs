@@ -152,7 +152,7 @@ fn read_defaults(reader: &mut Reader, node: &kdl::KdlNode) -> Defaults {
             }
             "via" => defaults.via = host::read_via(reader, child),
             "ca-certificates" => {
-                defaults.ca_certificates = host::read_ca_certificates(reader, child)
+                defaults.ca_certificates = host::read_ca_certificates(reader, child);
             }
             _ => unreachable!("children() returns only allowed nodes"),
         }

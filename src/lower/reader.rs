@@ -254,12 +254,11 @@ impl Reader<'_> {
         if expected == "a string" && matches!(value, KdlValue::Integer(_) | KdlValue::Bool(_)) {
             diagnostic = diagnostic.help(format!("quote it: \"{value}\""));
         }
-        if expected == "an integer" {
-            if let KdlValue::String(s) = value {
-                if s.parse::<u32>().is_ok() {
-                    diagnostic = diagnostic.help(format!("remove the quotes: {s}"));
-                }
-            }
+        if expected == "an integer"
+            && let KdlValue::String(s) = value
+            && s.parse::<u32>().is_ok()
+        {
+            diagnostic = diagnostic.help(format!("remove the quotes: {s}"));
         }
         self.report(diagnostic);
     }

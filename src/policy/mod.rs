@@ -16,6 +16,15 @@ pub use address::Address;
 
 use crate::source::{Span, Spanned};
 
+/// The JSON Schema of the policy model's JSON form, as committed in
+/// `schemas/policy-model.schema.json` (a test keeps the file current).
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Policy);
+    let mut text = serde_json::to_string_pretty(&schema).expect("schemas serialize");
+    text.push('\n');
+    text
+}
+
 /// The merged policy of one build: mesh settings and every allowed external host.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

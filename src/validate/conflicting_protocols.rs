@@ -36,11 +36,11 @@ fn same_port_twice(host: &Host, diagnostics: &mut Diagnostics) {
             first.number.value,
             (
                 second.span,
-                describe(second.protocol, second.originate_tls.is_some()),
+                &describe(second.protocol, second.originate_tls.is_some()),
             ),
             (
                 first.span,
-                describe(first.protocol, first.originate_tls.is_some()),
+                &describe(first.protocol, first.originate_tls.is_some()),
             ),
         ));
     }
@@ -60,8 +60,8 @@ fn origination_port_in_use(host: &Host, diagnostics: &mut Diagnostics) {
                     conflict(
                         host,
                         target.value,
-                        (target.span, "HTTPS toward the host".to_owned()),
-                        (port.number.span, "plain HTTP from the app".to_owned()),
+                        (target.span, "HTTPS toward the host"),
+                        (port.number.span, "plain HTTP from the app"),
                     )
                     .help(format!(
                         "through the gateway the app's port and the origination port are two \
@@ -81,10 +81,10 @@ fn origination_port_in_use(host: &Host, diagnostics: &mut Diagnostics) {
             diagnostics.push(conflict(
                 host,
                 target.value,
-                (target.span, "HTTPS toward the host".to_owned()),
+                (target.span, "HTTPS toward the host"),
                 (
                     other.span,
-                    describe(other.protocol, other.originate_tls.is_some()),
+                    &describe(other.protocol, other.originate_tls.is_some()),
                 ),
             ));
         }
@@ -100,7 +100,7 @@ fn describe(protocol: Protocol, originates: bool) -> String {
     }
 }
 
-fn conflict(host: &Host, port: u16, here: (Span, String), there: (Span, String)) -> Diagnostic {
+fn conflict(host: &Host, port: u16, here: (Span, &str), there: (Span, &str)) -> Diagnostic {
     Diagnostic::error(
         codes::CONFLICTING_PROTOCOLS,
         format!(
