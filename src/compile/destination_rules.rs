@@ -36,7 +36,7 @@ pub fn gateway_subset(context: &HostContext) -> Resource {
         })
         .collect();
     let subset = Subset {
-        name: context.slug.to_owned(),
+        name: context.subset(),
         traffic_policy: (!port_level_settings.is_empty()).then_some(TrafficPolicy {
             port_level_settings,
         }),

@@ -64,6 +64,12 @@ impl HostContext<'_> {
     pub fn name(&self, prefix: &str) -> String {
         names::resource_name(prefix, self.slug, &self.host.name.value)
     }
+
+    /// The host's subset of the gateway Service: Istio requires a DNS-1123 label, so it is
+    /// shortened like a resource name.
+    pub fn subset(&self) -> String {
+        self.name("")
+    }
 }
 
 /// Compiles a policy, in a deterministic order: mesh settings first, then each host

@@ -46,7 +46,7 @@ pub fn through_gateway(context: &HostContext) -> Resource {
             &sni_hosts,
             Destination {
                 host: gateway.service_host(),
-                subset: Some(context.slug.to_owned()),
+                subset: Some(context.subset()),
                 port: Some(PortSelector { number }),
             },
         );
