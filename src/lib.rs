@@ -42,7 +42,8 @@ pub struct Loaded {
 
 /// Reads, parses, lowers, merges and validates policy files, collecting every diagnostic.
 ///
-/// Mistake checks run only on a policy that was read without input errors: on a partly read
+/// Mistake checks run only on a policy that was read without input errors (mistakes already
+/// spotted while reading do not stop them): on a partly read
 /// policy they would report consequences of the errors (a port whose `addresses` line was
 /// invalid has "no addresses") rather than real mistakes.
 pub fn load(files: &[PathBuf]) -> Result<Loaded, input::InputError> {
@@ -65,7 +66,7 @@ pub fn load(files: &[PathBuf]) -> Result<Loaded, input::InputError> {
         }
     }
     let policy = merge::merge(lowered, &mut diagnostics);
-    if diagnostics.has_errors() {
+    if diagnostics.worst_error() == Some(diagnostic::CodeKind::InvalidInput) {
         return Ok(Loaded {
             sources,
             diagnostics,

@@ -46,6 +46,7 @@ pub fn merge(files: Vec<PolicyFile>, diagnostics: &mut Diagnostics) -> Policy {
             }
         }
     }
+    served_hosts_declared_twice(&hosts, diagnostics);
     Policy {
         version: u32::try_from(SUPPORTED_VERSION).expect("small version"),
         mesh: mesh.unwrap_or_default(),
@@ -77,7 +78,8 @@ fn merge_host(into: &mut Host, other: Host, diagnostics: &mut Diagnostics) {
             .help("declare the same `via` in both places"),
         );
     }
-    if into.ca_certificates != other.ca_certificates {
+    let originates = into.originates_tls() || other.originates_tls();
+    if originates && into.ca_certificates != other.ca_certificates {
         diagnostics.push(conflict(
             "the CA bundle",
             into.ca_certificates.span,
@@ -170,6 +172,34 @@ fn merge_metadata(
             None => {
                 into.insert(key, value);
             }
+        }
+    }
+}
+
+/// A wildcard's `served-by` host gets a ServiceEntry of its own; a host of the same name
+/// declared in the policy would be a second ServiceEntry for one hostname, whose ports and
+/// visibility nothing reconciles.
+fn served_hosts_declared_twice(hosts: &BTreeMap<String, Host>, diagnostics: &mut Diagnostics) {
+    for wildcard in hosts.values() {
+        let Some(served_by) = &wildcard.served_by else {
+            continue;
+        };
+        if let Some(declared) = hosts.get(&served_by.value) {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::CONFLICTING_DECLARATIONS,
+                    format!(
+                        "`{}` is both a host and the server behind `{}`",
+                        served_by.value, wildcard.name.value
+                    ),
+                )
+                .primary(
+                    served_by.span,
+                    "the wildcard's traffic is sent to this host",
+                )
+                .secondary(declared.name.span, "declared as a host of its own here")
+                .help("keep one: the wildcard already allows this name, or name another server"),
+            );
         }
     }
 }

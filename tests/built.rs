@@ -19,11 +19,15 @@ fn corner_cases_compile_to_the_snapshotted_yaml() {
     for fixture in fixtures {
         let output = Command::new(env!("CARGO_BIN_EXE_egressc"))
             .current_dir(root)
-            .args(["build", "--mesh-config", "none"])
+            .args(["build", "--mesh-config", "istio-operator"])
             .arg(fixture.strip_prefix(root).unwrap())
             .output()
             .unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let yaml = String::from_utf8(output.stdout).unwrap();
         let name = fixture.file_stem().unwrap().to_string_lossy().into_owned();
         insta::assert_snapshot!(name.clone(), yaml);
@@ -32,8 +36,14 @@ fn corner_cases_compile_to_the_snapshotted_yaml() {
             .map(|d| serde_json::Value::deserialize(d).unwrap())
             .collect();
         for reading in support::pyyaml::read_all(&yaml) {
-            let docs = reading.docs.unwrap_or_else(|e| panic!("{}: {e}", reading.loader));
-            assert_eq!(docs, expected, "{} reads {name} differently", reading.loader);
+            let docs = reading
+                .docs
+                .unwrap_or_else(|e| panic!("{}: {e}", reading.loader));
+            assert_eq!(
+                docs, expected,
+                "{} reads {name} differently",
+                reading.loader
+            );
         }
     }
 }
@@ -59,7 +69,8 @@ fn look_alike_hosts_get_distinct_valid_names() {
     for (_, name) in &names {
         assert!(name.len() <= 63, "{name}");
         assert!(
-            name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            name.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && !name.starts_with('-')
                 && !name.ends_with('-'),
             "{name} is not a DNS-1123 label"

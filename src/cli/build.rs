@@ -1,11 +1,10 @@
 //! `egressc build`: policy files in, Istio manifests out.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{Outcome, fail, load_policy};
+use super::{Outcome, fail, load_policy, write_stdout};
 use crate::compile::{self, MeshConfigFormat};
 use crate::diagnostic::render::Style;
 use crate::{emit, render};
@@ -60,20 +59,7 @@ pub fn run(args: &BuildArgs, style: Style) -> Outcome {
     };
     let compiled = compile::compile(&policy, options);
     match &args.output {
-        None => {
-            let text = render::stream(&compiled);
-            let mut stdout = std::io::stdout().lock();
-            if let Err(error) = stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                // A closed pipe (`| head`) is the reader's choice, not our failure.
-                if error.kind() == std::io::ErrorKind::BrokenPipe {
-                    return Outcome::Success;
-                }
-                return fail(&format!("cannot write to stdout: {error}"));
-            }
-        }
+        None => return write_stdout(&render::stream(&compiled)),
         Some(dir) => {
             let files = render::files(&compiled);
             let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());

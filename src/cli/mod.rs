@@ -116,6 +116,20 @@ fn load_policy(paths: &[PathBuf], style: render::Style) -> Result<Loaded, Outcom
     }
 }
 
+/// Writes a command's result to stdout. A closed pipe (`| head`) is the reader's choice, not
+/// a failure.
+fn write_stdout(text: &str) -> Outcome {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Outcome::Success,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Outcome::Success,
+        Err(error) => fail(&format!("cannot write to stdout: {error}")),
+    }
+}
+
 /// Prints an error that is not about the policy's content and ends the run with exit 2.
 fn fail(error: &dyn std::fmt::Display) -> Outcome {
     let _ = writeln!(std::io::stderr(), "error: {error}");

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Outcome, fail, load_policy};
+use super::{Outcome, fail, load_policy, write_stdout};
 use crate::diagnostic::render::Style;
 
 /// Print the merged, validated policy model as JSON.
@@ -26,9 +26,9 @@ pub fn run(args: &ModelArgs, style: Style) -> Outcome {
     };
     let policy = loaded.policy.expect("a policy loaded without errors");
     match serde_json::to_string_pretty(&policy) {
-        Ok(json) => {
-            println!("{json}");
-            Outcome::Success
+        Ok(mut json) => {
+            json.push('\n');
+            write_stdout(&json)
         }
         Err(error) => fail(&error),
     }

@@ -46,11 +46,14 @@ fn service_ports(gateway: &EgressGateway) -> Option<KubernetesSettings> {
     if gateway.ports == EgressGateway::default().ports {
         return None;
     }
-    let ports = gateway
-        .ports
-        .iter()
-        .map(|&port| {
-            let (name, target_port) = match port {
+    // Istio's own ports first, so they keep the target ports Istio gives them.
+    let mut ordered = gateway.ports.clone();
+    ordered.sort_by_key(|&port| (port != 80 && port != 443, port));
+    let mut taken: Vec<u16> = Vec::new();
+    let mut ports: Vec<GatewayServicePort> = ordered
+        .into_iter()
+        .map(|port| {
+            let (name, wanted) = match port {
                 80 => ("http2".to_owned(), 8080),
                 443 => ("https".to_owned(), 8443),
                 // The gateway runs unprivileged: ports below 1024 listen 8000 higher, as Istio's
@@ -58,6 +61,12 @@ fn service_ports(gateway: &EgressGateway) -> Option<KubernetesSettings> {
                 port if port < 1024 => (format!("tcp-{port}"), port + 8000),
                 port => (format!("tcp-{port}"), port),
             };
+            // Two Service ports on one container port would share a listener: move up.
+            let mut target_port = wanted;
+            while taken.contains(&target_port) {
+                target_port = target_port.wrapping_add(1).max(1024);
+            }
+            taken.push(target_port);
             GatewayServicePort {
                 name,
                 port,
@@ -65,6 +74,7 @@ fn service_ports(gateway: &EgressGateway) -> Option<KubernetesSettings> {
             }
         })
         .collect();
+    ports.sort_by_key(|p| p.port);
     Some(KubernetesSettings {
         service: ServiceSettings { ports },
     })

@@ -45,11 +45,7 @@ const fn mistake(id: &'static str, name: &'static str, summary: &'static str) ->
 pub const KDL_SYNTAX: Code = input("E001", "kdl-syntax", "the file is not valid KDL v2");
 pub const NOT_UTF8: Code = input("E002", "not-utf8", "the file is not UTF-8 text");
 pub const EMPTY_POLICY: Code = input("E003", "empty-policy", "the file declares nothing");
-pub const MISSING_VERSION: Code = input(
-    "E004",
-    "missing-version",
-    "the file does not start with `version 1`",
-);
+pub const MISSING_VERSION: Code = input("E004", "missing-version", "the file has no `version 1`");
 pub const UNSUPPORTED_VERSION: Code = input(
     "E005",
     "unsupported-version",

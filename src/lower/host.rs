@@ -110,6 +110,20 @@ pub(super) fn read(reader: &mut Reader, node: &KdlNode, defaults: &Defaults) -> 
             .help("say how apps talk to it, such as `tls 443` or `http 80`"),
         );
     }
+    if let (Some(served_by), Via::Sidecar) = (&host.served_by, host.via.value) {
+        reader.report(
+            Diagnostic::error(
+                codes::MISPLACED,
+                "`served-by` only applies through the egress gateway",
+            )
+            .primary(
+                served_by.span,
+                "the sidecar forwards each name where the app sent it",
+            )
+            .secondary(host.via.span, "routed via the sidecar")
+            .help("remove `served-by`, or route the host `via \"gateway\"`"),
+        );
+    }
     if host.is_wildcard() {
         // Raw TCP carries no hostname (no SNI, no Host header), so a wildcard matches nothing.
         for port in host.ports.iter().filter(|p| p.protocol == Protocol::Tcp) {

@@ -135,7 +135,7 @@ fn read_selector(reader: &mut Reader, node: &KdlNode) -> BTreeMap<String, String
             );
         }
     }
-    if selector.is_empty() {
+    if node.entries().iter().all(|e| e.name().is_none()) {
         reader.report(
             Diagnostic::error(
                 codes::WRONG_ARGUMENTS,

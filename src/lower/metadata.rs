@@ -53,7 +53,7 @@ fn read_pairs(
             report_invalid(reader, key_span, format!("invalid {what} {message}"), help);
             continue;
         }
-        if key == MANAGED_BY {
+        if labels && key == MANAGED_BY {
             report_invalid(
                 reader,
                 key_span,

@@ -109,7 +109,7 @@ fn check_version(reader: &mut Reader, document: &KdlDocument) {
                     Span::new(first.source, first.start as usize, first.start as usize),
                     "expected `version 1` before this",
                 )
-                .help("add `version 1` as the first line"),
+                .help("add `version 1`, by convention the first line"),
         );
         return;
     };

@@ -2,8 +2,10 @@
 //!
 //! A ServiceEntry port has one protocol; Istio rejects or silently picks one when two
 //! declarations disagree (IST0177 across ServiceEntries). In a policy this happens when two
-//! files declare the same port differently, or when TLS origination needs the port as HTTPS
-//! toward the host while the app uses it for something else.
+//! files declare the same port differently, or when TLS origination targets a port the app
+//! uses for plain HTTP or TCP: through the gateway that port becomes an HTTPS port of the
+//! ServiceEntry; from the sidecar the host speaks TLS on it, which the app's own declaration
+//! contradicts.
 
 use crate::diagnostic::{Diagnostic, Diagnostics, codes};
 use crate::policy::{Host, Policy, Protocol, Via};
