@@ -1,5 +1,5 @@
 //! Reads the output of `render::yaml` back with a YAML 1.2 reader
-//! (`serde_yaml`) and YAML 1.1 readers (PyYAML's pure-Python and libyaml
+//! (`serde_yaml`) and YAML 1.1 readers (`PyYAML`'s pure-Python and libyaml
 //! loaders, standing in for go-yaml in kubectl, Argo CD and Flux), and checks
 //! that every one of them gets back exactly the value that was written: same
 //! types, same strings, same key order.
@@ -7,12 +7,6 @@
 //! Each test writes all its documents into one stream so that Python starts
 //! once per batch, not once per value.
 
-// The writer is a module of the binary crate; compile its source in directly.
-#[path = "../src/render/yaml.rs"]
-mod yaml;
-
-// Each test binary uses only some of the shared helpers.
-#[allow(dead_code)]
 mod support;
 
 use proptest::prelude::*;
@@ -21,6 +15,7 @@ use proptest::test_runner::FileFailurePersistence;
 use serde::Deserialize as _;
 use serde_json::{Map, Number, Value, json};
 
+use egressc::render::yaml;
 use support::pyyaml;
 
 /// Strings that some reader would misread if they were written carelessly.
@@ -239,7 +234,10 @@ fn numbers_bools_nulls_and_nesting_read_back() {
         json!([]),
         json!({
             "ints": [0, 1, -1, 443, 65535, i64::MIN, i64::MAX, u64::MAX],
-            "floats": [0.0, -0.0, 1.0, -1.0, 0.5, 1.5e-7, 1e-7, 1e16, 1e21, 2.5e300, 5e-324, f64::MAX, f64::MIN_POSITIVE],
+            "floats": [
+                0.0, -0.0, 1.0, -1.0, 0.5, 1.5e-7, 1e-7, 1e16, 1e21, 2.5e300, 5e-324,
+                f64::MAX, f64::MIN_POSITIVE, 0.1, 1.0 / 3.0, 123_456_789.123_456_79,
+            ],
             "bools": [true, false],
             "nulls": [null, { "k": null }],
             "empty": { "map": {}, "seq": [], "in_seq": [{}, []] },
@@ -263,7 +261,7 @@ fn long_keys_read_back() {
     assert_reads_back(&docs);
 }
 
-/// The harness must be able to fail: PyYAML has to be a YAML 1.1 reader and
+/// The harness must be able to fail: `PyYAML` has to be a YAML 1.1 reader and
 /// the `serde_yaml` side must reject keys that are not strings.
 #[test]
 fn readers_catch_misquoted_scalars() {

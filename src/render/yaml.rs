@@ -3,7 +3,7 @@
 //! It owns turning a `serde_json::Value` into block-style YAML text, and above
 //! all the decision of how each string is quoted. It exists because the
 //! manifests are read by YAML 1.1 readers (kubectl, Argo CD and Flux through
-//! go-yaml; PyYAML) as well as YAML 1.2 ones (`serde_yaml`), and the two
+//! go-yaml; `PyYAML`) as well as YAML 1.2 ones (`serde_yaml`), and the two
 //! disagree: `serde_yaml` writes `on`, `yes`, `0o17`, `1_000`, `12:30:00` or
 //! `2026-11-22` as plain scalars because YAML 1.2 reads them as strings, while a
 //! YAML 1.1 reader turns them into booleans, numbers and timestamps. A label
@@ -136,7 +136,7 @@ fn needs_escape(c: char) -> bool {
     )
 }
 
-/// Whether an implicit resolver of YAML 1.1 (PyYAML, go-yaml), YAML 1.2
+/// Whether an implicit resolver of YAML 1.1 (`PyYAML`, go-yaml), YAML 1.2
 /// (`serde_yaml`) or a lenient reader could type the plain scalar `s` as
 /// something other than a string: null, boolean, number, timestamp, merge key
 /// or value key. This over-approximates on purpose.
@@ -203,7 +203,7 @@ fn looks_like_timestamp(s: &str) -> bool {
 }
 
 /// Readers give up on an implicit key longer than 1024 characters (libyaml
-/// and PyYAML both); past this many bytes, a key is written as `? key`.
+/// and `PyYAML` both); past this many bytes, a key is written as `? key`.
 const MAX_SIMPLE_KEY_BYTES: usize = 1000;
 
 /// Writes the entries of a non-empty map, each key at column `indent`. When
@@ -303,17 +303,17 @@ fn write_number(out: &mut String, number: &Number) {
 /// Rewrites the float `serde_json` just wrote at `out[start..]` (shortest
 /// round-trip digits, such as `1.5`, `1e16` or `1e-7`) into a form YAML 1.1
 /// also reads as a float: it needs a `.` in the mantissa and a sign on the
-/// exponent (`1.0e+16`), else PyYAML reads `1e16` as a string. Without a `.`
+/// exponent (`1.0e+16`), else `PyYAML` reads `1e16` as a string. Without a `.`
 /// an integral float would come back as an integer.
 fn make_yaml11_float(out: &mut String, start: usize) {
     let written = &out[start..];
     let exponent_at = written.find(['e', 'E']).map(|i| start + i);
     let mantissa_end = exponent_at.unwrap_or(out.len());
     let has_point = out[start..mantissa_end].contains('.');
-    if let Some(e) = exponent_at {
-        if !matches!(out.as_bytes().get(e + 1), Some(b'+' | b'-')) {
-            out.insert(e + 1, '+');
-        }
+    if let Some(e) = exponent_at
+        && !matches!(out.as_bytes().get(e + 1), Some(b'+' | b'-'))
+    {
+        out.insert(e + 1, '+');
     }
     if !has_point {
         out.insert_str(mantissa_end, ".0");
@@ -482,7 +482,20 @@ spec:
             2.5e300,
             5e-324
         ]);
-        let expected = "- 0\n- 443\n- -1\n- 18446744073709551615\n- -9223372036854775808\n- 1.0\n- -0.0\n- 1.5\n- 1.0e+16\n- 1.0e-7\n- 2.5e+300\n- 5.0e-324\n";
+        let expected = "\
+- 0
+- 443
+- -1
+- 18446744073709551615
+- -9223372036854775808
+- 1.0
+- -0.0
+- 1.5
+- 1.0e+16
+- 1.0e-7
+- 2.5e+300
+- 5.0e-324
+";
         assert_eq!(doc(&value), expected);
     }
 

@@ -1,12 +1,12 @@
-//! Test support: reads YAML with PyYAML, the reference YAML 1.1 reader.
+//! Test support: reads YAML with `PyYAML`, the reference YAML 1.1 reader.
 //!
 //! kubectl, Argo CD and Flux read manifests with go-yaml, a YAML 1.1 reader;
-//! PyYAML resolves scalars the same way (`on` is a boolean, `1:30` a number)
+//! `PyYAML` resolves scalars the same way (`on` is a boolean, `1:30` a number)
 //! and its C loader parses with libyaml, which go-yaml is a port of. No such
 //! reader exists as a Rust crate, so the tests drive Python.
 //!
-//! A fresh machine has `python3` but not PyYAML, and the tests run as plain
-//! `cargo test`, so this module installs PyYAML into a virtual environment at
+//! A fresh machine has `python3` but not `PyYAML`, and the tests run as plain
+//! `cargo test`, so this module installs `PyYAML` into a virtual environment at
 //! `target/pyyaml-venv` when the system Python lacks it, once, and reuses it
 //! afterwards. It never skips: without Python the tests fail and say why.
 
@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-/// Reads a YAML stream from standard input with every safe loader PyYAML has
+/// Reads a YAML stream from standard input with every safe loader `PyYAML` has
 /// (the pure-Python one and, when built with libyaml, the C one) and prints,
 /// as JSON, one entry per loader: its documents or its error.
 ///
@@ -69,7 +69,7 @@ for name, loader in loaders:
 json.dump(readings, sys.stdout)
 "#;
 
-/// What one PyYAML loader made of a stream.
+/// What one `PyYAML` loader made of a stream.
 #[derive(Debug)]
 pub struct Reading {
     /// Which loader, for failure messages.
@@ -78,7 +78,7 @@ pub struct Reading {
     pub docs: Result<Vec<Value>, String>,
 }
 
-/// Reads every document of `yaml` with each of PyYAML's safe loaders.
+/// Reads every document of `yaml` with each of `PyYAML`'s safe loaders.
 ///
 /// # Panics
 /// When Python cannot be found or run, or prints something unexpected.
@@ -149,10 +149,10 @@ fn run_with_stdin(python: &Path, input: &str) -> Vec<u8> {
     output.stdout
 }
 
-/// The Python interpreter that has PyYAML, found or set up once per process.
+/// The Python interpreter that has `PyYAML`, found or set up once per process.
 ///
 /// # Panics
-/// When there is no `python3`, or PyYAML cannot be installed.
+/// When there is no `python3`, or `PyYAML` cannot be installed.
 pub fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(find_or_install)
