@@ -258,3 +258,24 @@ fn run(command: &mut Command, what: &str) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Asserts that every PyYAML loader reads `yaml` to the same documents as `serde_yaml`.
+///
+/// # Panics
+/// When a loader fails or reads any document differently.
+pub fn assert_reads_like_serde_yaml(yaml: &str) {
+    use serde::Deserialize;
+    let expected: Vec<Value> = serde_yaml::Deserializer::from_str(yaml)
+        .map(|doc| Value::deserialize(doc).expect("valid YAML"))
+        .collect();
+    for reading in read_all(yaml) {
+        let docs = reading
+            .docs
+            .unwrap_or_else(|e| panic!("{}: {e}", reading.loader));
+        assert_eq!(
+            docs, expected,
+            "{} reads the output differently",
+            reading.loader
+        );
+    }
+}
