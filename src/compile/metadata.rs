@@ -3,10 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::istio::ObjectMeta;
-use crate::policy::{Host, Metadata};
-
-/// The label egressc puts on everything it writes; `diff` finds its resources by it.
-pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "egressc");
+use crate::policy::{Host, MANAGED_BY, Metadata};
 
 pub fn object_meta(name: String, namespace: &str, metadata: &Metadata) -> ObjectMeta {
     let mut labels: BTreeMap<String, String> = metadata

@@ -17,8 +17,6 @@ use crate::istio::Resource;
 use crate::policy::{Host, Mesh, Policy, Via};
 use crate::source::Span;
 
-pub use names::MAX_NAME;
-
 /// A compiled resource and the policy declarations that produced it.
 #[derive(Clone, Debug)]
 pub struct Compiled {

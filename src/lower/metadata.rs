@@ -9,8 +9,7 @@ use super::values;
 use crate::diagnostic::{Diagnostic, codes};
 use crate::source::Spanned;
 
-/// The label egressc sets on everything it writes; `diff` finds its resources by it.
-pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+use crate::policy::MANAGED_BY;
 
 pub fn read_labels(reader: &mut Reader, node: &KdlNode) -> BTreeMap<String, Spanned<String>> {
     read_pairs(reader, node, true)
@@ -53,11 +52,11 @@ fn read_pairs(
             report_invalid(reader, key_span, format!("invalid {what} {message}"), help);
             continue;
         }
-        if labels && key == MANAGED_BY {
+        if labels && key == MANAGED_BY.0 {
             report_invalid(
                 reader,
                 key_span,
-                format!("`{MANAGED_BY}` is set by egressc itself"),
+                format!("`{}` is set by egressc itself", MANAGED_BY.0),
                 Some("remove it: egressc labels every resource it writes with it".to_owned()),
             );
             continue;

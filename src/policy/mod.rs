@@ -143,14 +143,14 @@ impl Host {
         self.name.value.starts_with("*.")
     }
 
-    pub fn port(&self, number: u16) -> Option<&PortDecl> {
-        self.ports.iter().find(|p| p.number.value == number)
-    }
-
     pub fn originates_tls(&self) -> bool {
         self.ports.iter().any(|p| p.originate_tls.is_some())
     }
 }
+
+/// The label egressc puts on everything it writes, and its value; `diff` finds egressc's
+/// resources by it, so a policy may not set it.
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "egressc");
 
 /// The proxy image's CA bundle, which Istio's security best practices use to verify servers.
 pub const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
