@@ -67,3 +67,72 @@ pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
 pub fn read(path: &Path) -> Result<Vec<u8>, InputError> {
     fs::read(path).map_err(|e| io_error(path, &e))
 }
+
+/// Where a manifest stream comes from: a file, or standard input (`-`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ManifestInput {
+    File(PathBuf),
+    Stdin,
+}
+
+/// The manifest files named by `paths`: files as named, directories searched recursively
+/// for `*.yaml` and `*.yml` (skipping hidden directories such as `.git`), `-` for stdin.
+/// Sorted and without repeats; stdin comes first, once.
+pub fn manifest_inputs(paths: &[PathBuf]) -> Result<Vec<ManifestInput>, InputError> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(ManifestInput::Stdin);
+            continue;
+        }
+        let meta = fs::metadata(path).map_err(|e| io_error(path, &e))?;
+        if !meta.is_dir() {
+            inputs.push(ManifestInput::File(path.clone()));
+            continue;
+        }
+        let mut found = Vec::new();
+        find_yaml(path, &mut found)?;
+        if found.is_empty() {
+            return Err(InputError {
+                path: path.clone(),
+                message: "directory has no `*.yaml` or `*.yml` files".to_owned(),
+            });
+        }
+        inputs.extend(found.into_iter().map(ManifestInput::File));
+    }
+    inputs.sort();
+    inputs.dedup();
+    Ok(inputs)
+}
+
+fn find_yaml(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), InputError> {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| io_error(dir, &e))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if path.is_dir() {
+            if !hidden {
+                find_yaml(&path, found)?;
+            }
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads all of standard input.
+pub fn read_stdin() -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut io::stdin().lock(), &mut bytes).map_err(|e| InputError {
+        path: PathBuf::from("<stdin>"),
+        message: e.to_string(),
+    })?;
+    Ok(bytes)
+}

@@ -12,6 +12,7 @@
 //! [`diagnostic`] carries what is wrong with the input through every stage, with spans from
 //! [`source`]; [`cli`] wires the stages to commands.
 
+pub mod check;
 pub mod cli;
 pub mod compile;
 pub mod diagnostic;
@@ -19,9 +20,12 @@ pub mod emit;
 pub mod input;
 pub mod istio;
 pub mod lower;
+pub mod manifest;
 pub mod merge;
 pub mod policy;
 pub mod render;
+pub mod report;
+pub mod rules;
 pub mod source;
 pub mod syntax;
 pub mod validate;

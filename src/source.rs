@@ -102,6 +102,19 @@ impl SourceFile {
         }
     }
 
+    /// The span of a 1-based line's text, without its line break (the last line when past
+    /// the end).
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let index = line.saturating_sub(1).min(self.line_starts.len() - 1);
+        let start = self.line_starts[index] as usize;
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |&next| next as usize);
+        let text = &self.text[start..end];
+        start..start + text.trim_end_matches(['\n', '\r']).len()
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());

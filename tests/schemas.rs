@@ -20,6 +20,11 @@ fn check(file: &str, generated: &str) {
 }
 
 #[test]
+fn check_findings_schema_is_current() {
+    check("check-findings.schema.json", &egressc::report::findings_schema());
+}
+
+#[test]
 fn policy_model_schema_is_current() {
     check("policy-model.schema.json", &egressc::policy::json_schema());
 }

@@ -5,7 +5,9 @@
 //! the run (usage, unreadable or invalid input, I/O). Nothing is written on failure.
 
 mod build;
+mod check;
 mod model;
+mod rule;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -45,6 +47,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Build(build::BuildArgs),
+    Check(check::CheckArgs),
+    Rule(rule::RuleArgs),
     Model(model::ModelArgs),
 }
 
@@ -76,22 +80,27 @@ impl From<Outcome> for ExitCode {
 /// Parses the arguments and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let style = match cli.color {
-        ColorChoice::Always => render::Style::Colored,
-        ColorChoice::Never => render::Style::Plain,
-        ColorChoice::Auto => {
-            if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-                render::Style::Colored
-            } else {
-                render::Style::Plain
-            }
-        }
-    };
+    let style = style_for(cli.color, std::io::stderr().is_terminal());
     let outcome = match cli.command {
         Command::Build(args) => build::run(&args, style),
+        Command::Check(args) => {
+            check::run(&args, style_for(cli.color, std::io::stdout().is_terminal()))
+        }
+        Command::Rule(args) => rule::run(&args),
         Command::Model(args) => model::run(&args, style),
     };
     outcome.into()
+}
+
+/// Colour when asked to, or on a terminal unless NO_COLOR is set.
+fn style_for(choice: ColorChoice, terminal: bool) -> render::Style {
+    match choice {
+        ColorChoice::Always => render::Style::Colored,
+        ColorChoice::Auto if terminal && std::env::var_os("NO_COLOR").is_none() => {
+            render::Style::Colored
+        }
+        ColorChoice::Never | ColorChoice::Auto => render::Style::Plain,
+    }
 }
 
 /// Reads and checks the policy files named on the command line, printing every diagnostic.

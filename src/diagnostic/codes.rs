@@ -98,6 +98,22 @@ pub const MISPLACED: Code = input(
     "a node or property that has no meaning where it is written",
 );
 
+pub const UNREADABLE_MANIFEST: Code = input(
+    "E020",
+    "unreadable-manifest",
+    "a manifest document that is not YAML or not a Kubernetes object",
+);
+pub const IGNORED_FIELD: Code = input(
+    "E021",
+    "ignored-field",
+    "a manifest field that could not be read and was left out",
+);
+pub const UNKNOWN_RULE: Code = input(
+    "E022",
+    "unknown-rule",
+    "a severity override that names no rule",
+);
+
 pub const TLS_INSIDE_TLS: Code = mistake(
     "M001",
     "tls-inside-tls",
@@ -139,6 +155,97 @@ pub const ORIGINATION_TO_WILDCARD: Code = mistake(
     "TLS originated toward a wildcard, which has no single name to verify",
 );
 
+pub const PASSTHROUGH_WITH_ISTIO_MUTUAL: Code = mistake(
+    "M009",
+    "passthrough-with-istio-mutual",
+    "the sidecar wraps Istio mTLS around a stream the gateway only passes through",
+);
+pub const ISTIO_MUTUAL_NOT_ORIGINATED: Code = mistake(
+    "M010",
+    "istio-mutual-not-originated",
+    "the gateway expects Istio mTLS that no sidecar-side DestinationRule sends",
+);
+pub const ROUTE_KIND_MISMATCH: Code = mistake(
+    "M011",
+    "route-kind-mismatch",
+    "http routes on a passthrough server, or tls routes on a terminating one",
+);
+pub const PORT_PROTOCOL_MISMATCH: Code = mistake(
+    "M012",
+    "port-protocol-mismatch",
+    "a TLS port declared HTTP, or a plain HTTP port declared TLS",
+);
+pub const RESOLUTION_NONE_THROUGH_GATEWAY: Code = mistake(
+    "M013",
+    "resolution-none-through-gateway",
+    "`resolution: NONE` for a host the egress gateway forwards to, which loops to itself",
+);
+pub const ROUTE_SKIPS_GATEWAY: Code = mistake(
+    "M014",
+    "route-skips-gateway",
+    "a route that leaves the mesh without passing the egress gateway, or a missing hop",
+);
+pub const DESTINATION_HOST_NOT_FQDN: Code = mistake(
+    "M015",
+    "destination-host-not-fqdn",
+    "a short service name where Istio needs the full `.svc.cluster.local` name",
+);
+pub const UNKNOWN_SUBSET: Code = mistake(
+    "M016",
+    "unknown-subset",
+    "a route to a subset that no DestinationRule defines",
+);
+pub const UNKNOWN_GATEWAY: Code = mistake(
+    "M017",
+    "unknown-gateway",
+    "a VirtualService bound to a Gateway that does not exist",
+);
+pub const HOST_NOT_IN_GATEWAY: Code = mistake(
+    "M018",
+    "host-not-in-gateway",
+    "a VirtualService host that the bound Gateway does not serve",
+);
+pub const CONFLICTING_MESH_VIRTUAL_SERVICES: Code = mistake(
+    "M019",
+    "conflicting-mesh-virtual-services",
+    "two mesh VirtualServices for one host; only one takes effect",
+);
+pub const CONFLICTING_GATEWAYS: Code = mistake(
+    "M020",
+    "conflicting-gateways",
+    "two Gateways on the same workload claim the same port and host",
+);
+pub const HIDDEN_BY_EXPORT_TO: Code = mistake(
+    "M021",
+    "hidden-by-export-to",
+    "`exportTo` hides a resource from a namespace whose traffic needs it",
+);
+pub const GATEWAY_SUBSET_INVISIBLE: Code = mistake(
+    "M022",
+    "gateway-subset-invisible",
+    "the gateway-subset DestinationRule is not found from a client namespace",
+);
+pub const HIDDEN_BY_SIDECAR: Code = mistake(
+    "M023",
+    "hidden-by-sidecar",
+    "a Sidecar's egress hosts hide an entry its namespace routes to",
+);
+pub const NO_SERVER_VERIFICATION: Code = mistake(
+    "M024",
+    "no-server-verification",
+    "TLS origination that does not verify the server's certificate",
+);
+pub const AUTHORIZATION_WITHOUT_MUTUAL_HOP: Code = mistake(
+    "M025",
+    "authorization-without-mutual-hop",
+    "a gateway AuthorizationPolicy on source identity, which the hop does not carry",
+);
+pub const ALLOW_ANY_OUTBOUND: Code = mistake(
+    "M026",
+    "allow-any-outbound",
+    "`outboundTrafficPolicy: ALLOW_ANY` while egress is meant to be controlled",
+);
+
 /// Every code, in order. Tests check ids are unique and sorted.
 pub const ALL: &[Code] = &[
     KDL_SYNTAX,
@@ -160,6 +267,9 @@ pub const ALL: &[Code] = &[
     MISSING_NODE,
     CONFLICTING_DECLARATIONS,
     MISPLACED,
+    UNREADABLE_MANIFEST,
+    IGNORED_FIELD,
+    UNKNOWN_RULE,
     TLS_INSIDE_TLS,
     TCP_WITHOUT_ADDRESSES,
     CONFLICTING_PROTOCOLS,
@@ -168,7 +278,32 @@ pub const ALL: &[Code] = &[
     GATEWAY_PORT_PROTOCOL_CLASH,
     CIDR_THROUGH_GATEWAY,
     ORIGINATION_TO_WILDCARD,
+    PASSTHROUGH_WITH_ISTIO_MUTUAL,
+    ISTIO_MUTUAL_NOT_ORIGINATED,
+    ROUTE_KIND_MISMATCH,
+    PORT_PROTOCOL_MISMATCH,
+    RESOLUTION_NONE_THROUGH_GATEWAY,
+    ROUTE_SKIPS_GATEWAY,
+    DESTINATION_HOST_NOT_FQDN,
+    UNKNOWN_SUBSET,
+    UNKNOWN_GATEWAY,
+    HOST_NOT_IN_GATEWAY,
+    CONFLICTING_MESH_VIRTUAL_SERVICES,
+    CONFLICTING_GATEWAYS,
+    HIDDEN_BY_EXPORT_TO,
+    GATEWAY_SUBSET_INVISIBLE,
+    HIDDEN_BY_SIDECAR,
+    NO_SERVER_VERIFICATION,
+    AUTHORIZATION_WITHOUT_MUTUAL_HOP,
+    ALLOW_ANY_OUTBOUND,
 ];
+
+/// Finds a code by its id (`M001`, any case) or its name (`tls-inside-tls`).
+pub fn find(code_or_name: &str) -> Option<Code> {
+    ALL.iter()
+        .copied()
+        .find(|c| c.id.eq_ignore_ascii_case(code_or_name) || c.name == code_or_name)
+}
 
 #[cfg(test)]
 mod tests {

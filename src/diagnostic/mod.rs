@@ -17,6 +17,18 @@ use crate::source::Span;
 pub enum Severity {
     Error,
     Warning,
+    /// Worth knowing, never a reason to fail.
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
 }
 
 /// A span with a short note; the primary label says where the problem is, secondary ones
@@ -39,9 +51,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, Severity::Error, message)
+    }
+
+    pub fn new(code: Code, severity: Severity, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
-            severity: Severity::Error,
+            severity,
             message: message.into(),
             labels: Vec::new(),
             help: None,

@@ -1,0 +1,221 @@
+//! Manifests: Istio and Kubernetes resources as the rules see them, whoever wrote them.
+//!
+//! `check` reads them from YAML ([`read`]); `build` converts its own compiled resources
+//! ([`from_json`]), so one set of rules judges both. Only the kinds the rules reason about
+//! are kept ([`KnownKind`]); any other kind is skipped, because a manifest directory
+//! legitimately holds Deployments, Kustomizations and Gateway API resources beside Istio's.
+
+pub mod model;
+pub mod read;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use model::*;
+
+/// The kinds the rules read, identified by API group and kind (any served version).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KnownKind {
+    ServiceEntry,
+    Gateway,
+    VirtualService,
+    DestinationRule,
+    Sidecar,
+    AuthorizationPolicy,
+    NetworkPolicy,
+    Service,
+    IstioOperator,
+    ConfigMap,
+}
+
+impl KnownKind {
+    /// Recognises a kind by `apiVersion` and `kind`. Versions do not matter: Istio serves
+    /// `v1`, `v1beta1` and `v1alpha3` of one resource, and the rules read fields common to
+    /// all of them. Kubernetes Gateway API kinds share names with Istio's (`Gateway`), so
+    /// the group decides.
+    pub fn recognise(api_version: &str, kind: &str) -> Option<KnownKind> {
+        let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+        Some(match (group, kind) {
+            ("networking.istio.io", "ServiceEntry") => KnownKind::ServiceEntry,
+            ("networking.istio.io", "Gateway") => KnownKind::Gateway,
+            ("networking.istio.io", "VirtualService") => KnownKind::VirtualService,
+            ("networking.istio.io", "DestinationRule") => KnownKind::DestinationRule,
+            ("networking.istio.io", "Sidecar") => KnownKind::Sidecar,
+            ("security.istio.io", "AuthorizationPolicy") => KnownKind::AuthorizationPolicy,
+            ("networking.k8s.io", "NetworkPolicy") => KnownKind::NetworkPolicy,
+            ("", "Service") => KnownKind::Service,
+            ("", "ConfigMap") => KnownKind::ConfigMap,
+            ("install.istio.io", "IstioOperator") => KnownKind::IstioOperator,
+            _ => return None,
+        })
+    }
+}
+
+/// Which resource a finding is about, as `kubectl` names it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceRef {
+    pub api_version: String,
+    pub kind: String,
+    /// `null` when the manifest gives none (it then lands in the namespace it is applied to).
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl std::fmt::Display for ResourceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(namespace) => write!(f, "{} {namespace}/{}", self.kind, self.name),
+            None => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// One resource of a known kind.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    pub id: ResourceRef,
+    pub labels: BTreeMap<String, String>,
+    pub spec: Spec,
+    pub status: Status,
+}
+
+impl Manifest {
+    pub fn kind(&self) -> KnownKind {
+        self.spec.kind()
+    }
+}
+
+/// The typed spec of a known kind. Mesh config arrives as an IstioOperator overlay or the
+/// `istio` ConfigMap; both are read into the one [`MeshConfig`].
+#[derive(Clone, Debug)]
+pub enum Spec {
+    ServiceEntry(ServiceEntry),
+    Gateway(Gateway),
+    VirtualService(VirtualService),
+    DestinationRule(DestinationRule),
+    Sidecar(Sidecar),
+    AuthorizationPolicy(AuthorizationPolicy),
+    NetworkPolicy(NetworkPolicy),
+    Service(Service),
+    /// `IstioOperator` or the `istio` ConfigMap; `None` when it sets no mesh config.
+    MeshConfig(KnownKind, Option<MeshConfig>),
+    /// A ConfigMap other than Istio's mesh config.
+    OtherConfigMap,
+}
+
+impl Spec {
+    pub fn kind(&self) -> KnownKind {
+        match self {
+            Spec::ServiceEntry(_) => KnownKind::ServiceEntry,
+            Spec::Gateway(_) => KnownKind::Gateway,
+            Spec::VirtualService(_) => KnownKind::VirtualService,
+            Spec::DestinationRule(_) => KnownKind::DestinationRule,
+            Spec::Sidecar(_) => KnownKind::Sidecar,
+            Spec::AuthorizationPolicy(_) => KnownKind::AuthorizationPolicy,
+            Spec::NetworkPolicy(_) => KnownKind::NetworkPolicy,
+            Spec::Service(_) => KnownKind::Service,
+            Spec::MeshConfig(kind, _) => *kind,
+            Spec::OtherConfigMap => KnownKind::ConfigMap,
+        }
+    }
+}
+
+/// A field that could not be read and was left out; the rest of the resource is judged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IgnoredField {
+    /// Where the field is, as a path: `spec.ports[0].number`.
+    pub path: String,
+    pub reason: String,
+}
+
+/// Converts a JSON object (what `build` compiles, what templates render) into a manifest.
+/// `Ok(None)` for kinds the rules do not read.
+pub fn from_json(value: &serde_json::Value) -> Result<Option<Manifest>, serde_json::Error> {
+    let api_version = value["apiVersion"].as_str().unwrap_or_default();
+    let kind = value["kind"].as_str().unwrap_or_default();
+    let Some(known) = KnownKind::recognise(api_version, kind) else {
+        return Ok(None);
+    };
+    let object = RawObject::<serde_json::Value>::deserialize(value)?;
+    let spec = match &object.spec {
+        Some(spec) => deserialize_spec(known, spec, &object)?,
+        None => deserialize_spec(known, &serde_json::Value::Null, &object)?,
+    };
+    Ok(Some(object.into_manifest(api_version, kind, spec)))
+}
+
+/// The envelope of a resource, with its spec still untyped.
+#[derive(Deserialize)]
+pub(crate) struct RawObject<S> {
+    #[serde(default)]
+    pub metadata: Metadata,
+    #[serde(default)]
+    pub spec: Option<S>,
+    #[serde(default)]
+    pub status: Option<Status>,
+    /// A ConfigMap's data; the `istio` ConfigMap keeps MeshConfig under `mesh`.
+    #[serde(default)]
+    pub data: BTreeMap<String, String>,
+}
+
+impl<S> RawObject<S> {
+    pub(crate) fn into_manifest(self, api_version: &str, kind: &str, spec: Spec) -> Manifest {
+        Manifest {
+            id: ResourceRef {
+                api_version: api_version.to_owned(),
+                kind: kind.to_owned(),
+                namespace: self.metadata.namespace,
+                name: self.metadata.name.unwrap_or_default(),
+            },
+            labels: self.metadata.labels,
+            spec,
+            status: self.status.unwrap_or_default(),
+        }
+    }
+}
+
+/// Deserializes the spec of a known kind. An absent spec (`null`) reads as an empty one.
+/// A ConfigMap has no spec: it is Istio's mesh config when it is named `istio` (or
+/// `istio-<revision>`) and has a `mesh` key, which holds MeshConfig as a YAML string.
+pub(crate) fn deserialize_spec<'de, D, S>(
+    known: KnownKind,
+    spec: D,
+    object: &RawObject<S>,
+) -> Result<Spec, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    fn read<'de, T: Deserialize<'de> + Default, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+    }
+    Ok(match known {
+        KnownKind::ServiceEntry => Spec::ServiceEntry(read(spec)?),
+        KnownKind::Gateway => Spec::Gateway(read(spec)?),
+        KnownKind::VirtualService => Spec::VirtualService(read(spec)?),
+        KnownKind::DestinationRule => Spec::DestinationRule(read(spec)?),
+        KnownKind::Sidecar => Spec::Sidecar(read(spec)?),
+        KnownKind::AuthorizationPolicy => Spec::AuthorizationPolicy(read(spec)?),
+        KnownKind::NetworkPolicy => Spec::NetworkPolicy(read(spec)?),
+        KnownKind::Service => Spec::Service(read(spec)?),
+        KnownKind::IstioOperator => {
+            let operator: IstioOperator = read(spec)?;
+            Spec::MeshConfig(KnownKind::IstioOperator, operator.mesh_config)
+        }
+        KnownKind::ConfigMap => {
+            let name = object.metadata.name.as_deref().unwrap_or_default();
+            let is_istio = name == "istio" || name.starts_with("istio-");
+            match object.data.get("mesh") {
+                Some(mesh) if is_istio => {
+                    let mesh = serde_yaml::from_str::<Option<MeshConfig>>(mesh)
+                        .map_err(|e| serde::de::Error::custom(format!("data.mesh: {e}")))?;
+                    Spec::MeshConfig(KnownKind::ConfigMap, mesh)
+                }
+                _ => Spec::OtherConfigMap,
+            }
+        }
+    })
+}

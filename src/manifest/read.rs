@@ -1,0 +1,479 @@
+//! Reads manifests from YAML text, the way `kubectl apply -f` would, but forgiving.
+//!
+//! A file is split into documents at `---` lines first, so every resource knows the line it
+//! starts on and one broken document does not hide the others. A document is then parsed
+//! straight into the typed model of its kind (found by a cheap look at its top-level
+//! `apiVersion:`/`kind:` lines), which is the fast path for the big generated repositories
+//! `check` runs on. Only when that fails does the reader fall back to a generic YAML value and
+//! read field by field: a field it cannot understand (a `$PROXY_PORT` placeholder where a
+//! number belongs) is left out and reported, and the rest of the resource is still judged.
+//! A document that is not YAML, or not a Kubernetes object, is a [`Problem`].
+
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde_path_to_error::{Segment, Track};
+use serde_yaml::Value;
+
+use super::{IgnoredField, IstioOperator, KnownKind, Manifest, RawObject, Spec, deserialize_spec};
+
+/// Documents larger than this are refused before parsing. Kubernetes stores at most 1.5 MiB
+/// per object; the limit leaves room for the `kind: List` that `kubectl get -A -o yaml`
+/// prints for tens of thousands of resources, and stops a runaway input early.
+pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
+
+/// A manifest and where its text starts.
+#[derive(Clone, Debug)]
+pub struct Located {
+    pub manifest: Manifest,
+    /// 1-based line of the resource's first key (of its list item, inside a `kind: List`).
+    pub line: usize,
+    /// Fields that could not be read and were left out.
+    pub ignored: Vec<IgnoredField>,
+}
+
+/// A document that could not be read at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Everything read from one file.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub manifests: Vec<Located>,
+    pub problems: Vec<Problem>,
+    /// Documents of kinds the rules do not read (Deployments, Gateway API routes, ...).
+    pub skipped: usize,
+}
+
+/// Reads every document of a YAML stream.
+pub fn read_str(text: &str) -> Read {
+    let mut read = Read::default();
+    for document in split_documents(text) {
+        read_document(&document, &mut read);
+    }
+    read
+}
+
+/// One YAML document of a stream: its text and the file line its text starts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Document<'a> {
+    text: &'a str,
+    first_line: usize,
+}
+
+/// Splits a stream at lines that start with `---` (a YAML document marker can only be at
+/// the start of a line, and nothing inside a document may look like one at column 0).
+fn split_documents(text: &str) -> Vec<Document<'_>> {
+    let mut documents = Vec::new();
+    let mut start = 0;
+    let mut start_line = 1;
+    let mut offset = 0;
+    for (line, raw_line) in (1..).zip(text.split_inclusive('\n')) {
+        if offset > start && is_document_marker(raw_line) {
+            documents.push(Document {
+                text: &text[start..offset],
+                first_line: start_line,
+            });
+            start = offset;
+            start_line = line;
+        }
+        offset += raw_line.len();
+    }
+    documents.push(Document {
+        text: &text[start..],
+        first_line: start_line,
+    });
+    documents
+}
+
+fn is_document_marker(line: &str) -> bool {
+    line.strip_prefix("---")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+}
+
+/// The 1-based file line of the document's first content line, or `None` for a document of
+/// only blank lines, comments and markers.
+fn content_line(document: &Document) -> Option<usize> {
+    document
+        .text
+        .lines()
+        .position(|line| {
+            let trimmed = line.trim();
+            !(trimmed.is_empty()
+                || trimmed.starts_with('#')
+                || is_document_marker(line)
+                || trimmed == "...")
+        })
+        .map(|index| document.first_line + index)
+}
+
+fn read_document(document: &Document, read: &mut Read) {
+    let Some(line) = content_line(document) else {
+        return;
+    };
+    if document.text.len() > MAX_DOCUMENT_BYTES {
+        read.problems.push(Problem {
+            line,
+            message: format!(
+                "document is {} MiB, over the {} MiB limit; split it into smaller files",
+                document.text.len() / (1024 * 1024),
+                MAX_DOCUMENT_BYTES / (1024 * 1024)
+            ),
+        });
+        return;
+    }
+    match top_level_type(document.text) {
+        Some((api_version, kind)) if kind == "List" && api_version == "v1" => {
+            read_list(document, line, read);
+        }
+        Some((api_version, kind)) => match KnownKind::recognise(api_version, kind) {
+            Some(known) => read_known(document, line, known, (api_version, kind), read),
+            None => {
+                // Not a kind the rules read, but still YAML that must parse.
+                match serde_yaml::from_str::<IgnoredAny>(document.text) {
+                    Ok(_) => read.skipped += 1,
+                    Err(error) => read.problems.push(yaml_problem(&error, document, line)),
+                }
+            }
+        },
+        None => match serde_yaml::from_str::<Value>(document.text) {
+            Ok(Value::Null) => {}
+            Ok(value) => read_value(value, line, None, read),
+            Err(error) => read.problems.push(yaml_problem(&error, document, line)),
+        },
+    }
+}
+
+/// Reads a document of a known kind: straight into the typed model, or field by field when
+/// some field does not fit.
+fn read_known(
+    document: &Document,
+    line: usize,
+    known: KnownKind,
+    (api_version, kind): (&str, &str),
+    read: &mut Read,
+) {
+    match parse_typed(known, document.text) {
+        Some(Ok(manifest)) => read.manifests.push(Located {
+            manifest: manifest.into_manifest(api_version, kind),
+            line,
+            ignored: Vec::new(),
+        }),
+        Some(Err(error)) => match serde_yaml::from_str::<Value>(document.text) {
+            Ok(value) => {
+                let error_line = error.location().map(|l| document.first_line + l.line() - 1);
+                read_value(value, line, error_line, read);
+            }
+            Err(error) => read.problems.push(yaml_problem(&error, document, line)),
+        },
+        None => match serde_yaml::from_str::<Value>(document.text) {
+            Ok(value) => read_value(value, line, None, read),
+            Err(error) => read.problems.push(yaml_problem(&error, document, line)),
+        },
+    }
+}
+
+/// A typed object before its type meta is attached.
+struct Typed {
+    object: RawObject<IgnoredAny>,
+    spec: Spec,
+}
+
+impl Typed {
+    fn into_manifest(self, api_version: &str, kind: &str) -> Manifest {
+        self.object.into_manifest(api_version, kind, self.spec)
+    }
+}
+
+/// The fast path: one pass from text to the typed spec. `None` for the kinds that need the
+/// generic value anyway (a ConfigMap's mesh config is YAML inside a string).
+fn parse_typed(known: KnownKind, text: &str) -> Option<Result<Typed, serde_yaml::Error>> {
+    fn typed<T: DeserializeOwned + Default>(
+        text: &str,
+        wrap: impl FnOnce(T) -> Spec,
+    ) -> Result<Typed, serde_yaml::Error> {
+        let object: RawObject<T> = serde_yaml::from_str(text)?;
+        let RawObject {
+            metadata,
+            spec,
+            status,
+            data,
+            ..
+        } = object;
+        Ok(Typed {
+            object: RawObject {
+                metadata,
+                spec: None,
+                status,
+                data,
+            },
+            spec: wrap(spec.unwrap_or_default()),
+        })
+    }
+    Some(match known {
+        KnownKind::ServiceEntry => typed(text, Spec::ServiceEntry),
+        KnownKind::Gateway => typed(text, Spec::Gateway),
+        KnownKind::VirtualService => typed(text, Spec::VirtualService),
+        KnownKind::DestinationRule => typed(text, Spec::DestinationRule),
+        KnownKind::Sidecar => typed(text, Spec::Sidecar),
+        KnownKind::AuthorizationPolicy => typed(text, Spec::AuthorizationPolicy),
+        KnownKind::NetworkPolicy => typed(text, Spec::NetworkPolicy),
+        KnownKind::Service => typed(text, Spec::Service),
+        KnownKind::IstioOperator => typed(text, |o: IstioOperator| {
+            Spec::MeshConfig(KnownKind::IstioOperator, o.mesh_config)
+        }),
+        KnownKind::ConfigMap => return None,
+    })
+}
+
+/// The slow, forgiving path from a generic YAML value.
+fn read_value(mut value: Value, line: usize, error_line: Option<usize>, read: &mut Read) {
+    let (api_version, kind) = match type_of(&value) {
+        Ok(pair) => pair,
+        Err(message) => {
+            read.problems.push(Problem { line, message });
+            return;
+        }
+    };
+    let Some(known) = KnownKind::recognise(&api_version, &kind) else {
+        read.skipped += 1;
+        return;
+    };
+    let mut ignored = Vec::new();
+    let object = forgiving(&mut value, "", &mut ignored, |value, track| {
+        RawObject::<Value>::deserialize(serde_path_to_error::Deserializer::new(value, track))
+    });
+    let Some(object) = object else {
+        read.problems.push(Problem {
+            line,
+            message: format!("cannot read this {kind}: {}", describe(&ignored)),
+        });
+        return;
+    };
+    let mut spec_value = object.spec.clone().unwrap_or(Value::Null);
+    let spec = forgiving(&mut spec_value, "spec", &mut ignored, |value, track| {
+        deserialize_spec(
+            known,
+            serde_path_to_error::Deserializer::new(value, track),
+            &object,
+        )
+    });
+    let Some(spec) = spec else {
+        read.problems.push(Problem {
+            line,
+            message: format!("cannot read this {kind}: {}", describe(&ignored)),
+        });
+        return;
+    };
+    let manifest = object.into_manifest(&api_version, &kind, spec);
+    if let (Some(first), Some(error_line)) = (ignored.first_mut(), error_line) {
+        first.reason = format!("{} (line {error_line})", first.reason);
+    }
+    read.manifests.push(Located {
+        manifest,
+        line,
+        ignored,
+    });
+}
+
+fn describe(ignored: &[IgnoredField]) -> String {
+    ignored
+        .last()
+        .map(|f| format!("{}: {}", f.path, f.reason))
+        .unwrap_or_default()
+}
+
+/// The most fields a resource may have left out before it is given up on.
+const MAX_IGNORED_FIELDS: usize = 32;
+
+/// Deserializes with `attempt`; when a field does not fit, removes it from `value`, notes
+/// it in `ignored` and tries again. `None` when the value itself does not fit.
+fn forgiving<T>(
+    value: &mut Value,
+    prefix: &str,
+    ignored: &mut Vec<IgnoredField>,
+    attempt: impl Fn(&Value, &mut Track) -> Result<T, serde_yaml::Error>,
+) -> Option<T> {
+    for _ in 0..MAX_IGNORED_FIELDS {
+        let mut track = Track::new();
+        match attempt(value, &mut track) {
+            Ok(result) => return Some(result),
+            Err(error) => {
+                let path = track.path();
+                let segments: Vec<&Segment> = path.iter().collect();
+                ignored.push(IgnoredField {
+                    path: join_path(prefix, &path.to_string()),
+                    reason: error.to_string(),
+                });
+                if segments.is_empty() || !remove(value, &segments) {
+                    return None;
+                }
+            }
+        }
+    }
+    None
+}
+
+fn join_path(prefix: &str, path: &str) -> String {
+    match (prefix.is_empty(), path == ".") {
+        (true, _) => path.to_owned(),
+        (false, true) => prefix.to_owned(),
+        (false, false) if path.starts_with('[') => format!("{prefix}{path}"),
+        (false, false) => format!("{prefix}.{path}"),
+    }
+}
+
+/// Removes the value at `path`; `false` when there is nothing to remove.
+fn remove(value: &mut Value, path: &[&Segment]) -> bool {
+    let Some((last, parents)) = path.split_last() else {
+        return false;
+    };
+    let mut current = value;
+    for segment in parents {
+        let next = match (segment, current) {
+            (Segment::Seq { index }, Value::Sequence(items)) => items.get_mut(*index),
+            (Segment::Map { key }, Value::Mapping(map)) => map.get_mut(key.as_str()),
+            (Segment::Enum { .. }, current) => Some(current),
+            _ => None,
+        };
+        match next {
+            Some(next) => current = next,
+            None => return false,
+        }
+    }
+    match (last, current) {
+        (Segment::Seq { index }, Value::Sequence(items)) if *index < items.len() => {
+            items.remove(*index);
+            true
+        }
+        (Segment::Map { key }, Value::Mapping(map)) => map.remove(key.as_str()).is_some(),
+        _ => false,
+    }
+}
+
+/// `apiVersion` and `kind` of a generic value, or why it is not a Kubernetes object.
+fn type_of(value: &Value) -> Result<(String, String), String> {
+    let Value::Mapping(map) = value else {
+        return Err(
+            "not a Kubernetes object: the document is not a mapping with `apiVersion` and `kind`"
+                .to_owned(),
+        );
+    };
+    let field = |name: &str| map.get(name).and_then(Value::as_str).map(str::to_owned);
+    match (field("apiVersion"), field("kind")) {
+        (Some(api_version), Some(kind)) => Ok((api_version, kind)),
+        _ => Err("not a Kubernetes object: `apiVersion` or `kind` is missing".to_owned()),
+    }
+}
+
+#[derive(Deserialize)]
+struct List {
+    #[serde(default)]
+    items: Vec<Value>,
+}
+
+/// A `kind: List` (what `kubectl get -o yaml` prints): each item is read as a document of
+/// its own, at the line its `- ` starts on.
+fn read_list(document: &Document, line: usize, read: &mut Read) {
+    let list: List = match serde_yaml::from_str(document.text) {
+        Ok(list) => list,
+        Err(error) => {
+            read.problems.push(yaml_problem(&error, document, line));
+            return;
+        }
+    };
+    let item_lines = list_item_lines(document, list.items.len());
+    for (index, item) in list.items.into_iter().enumerate() {
+        let item_line = item_lines.as_ref().map_or(line, |lines| lines[index]);
+        match type_of(&item) {
+            Ok((api_version, kind)) if api_version == "v1" && kind == "List" => {
+                read.problems.push(Problem {
+                    line: item_line,
+                    message: "a List inside a List is not a Kubernetes object".to_owned(),
+                });
+            }
+            _ => read_value(item, item_line, None, read),
+        }
+    }
+}
+
+/// The lines on which the items of a List start: the `- ` lines at the indentation of the
+/// first item after the top-level `items:` key. `None` when the layout is not the simple one
+/// kubectl prints (then every item reports the List's line).
+fn list_item_lines(document: &Document, count: usize) -> Option<Vec<usize>> {
+    let mut lines = document.text.lines().enumerate();
+    lines.find(|(_, l)| l.starts_with("items:") && l["items:".len()..].trim().is_empty())?;
+    let mut indent = None;
+    let mut found = Vec::with_capacity(count);
+    for (index, text) in lines {
+        if !text.starts_with([' ', '-', '#']) && !text.trim().is_empty() {
+            break; // the next top-level key
+        }
+        let trimmed = text.trim_start();
+        let this_indent = text.len() - trimmed.len();
+        if trimmed.starts_with("- ") || trimmed == "-" {
+            match indent {
+                None => indent = Some(this_indent),
+                Some(i) if i != this_indent => continue,
+                Some(_) => {}
+            }
+            found.push(document.first_line + index);
+        }
+    }
+    (found.len() == count).then_some(found)
+}
+
+/// The `apiVersion` and `kind` from the document's top-level lines, without parsing it.
+/// `None` when they are not written as plain `key: value` lines at column 0.
+fn top_level_type(text: &str) -> Option<(&str, &str)> {
+    let mut api_version = None;
+    let mut kind = None;
+    for line in text.lines() {
+        if let Some(value) = line.strip_prefix("apiVersion:") {
+            api_version = Some(scalar(value)?);
+        } else if let Some(value) = line.strip_prefix("kind:") {
+            kind = Some(scalar(value)?);
+        }
+        if let (Some(api_version), Some(kind)) = (api_version, kind) {
+            return Some((api_version, kind));
+        }
+    }
+    None
+}
+
+/// A plain or simply quoted scalar, without a trailing comment.
+fn scalar(raw: &str) -> Option<&str> {
+    let value = raw.split(" #").next().unwrap_or_default().trim();
+    let unquoted = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+        .unwrap_or(value);
+    let plain = !unquoted.is_empty()
+        && unquoted
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/' || b == b'-');
+    plain.then_some(unquoted)
+}
+
+fn yaml_problem(error: &serde_yaml::Error, document: &Document, line: usize) -> Problem {
+    let line = error
+        .location()
+        .map_or(line, |l| document.first_line + l.line() - 1);
+    let message = error.to_string();
+    // serde_yaml appends "at line N column M" relative to the document; the file line is
+    // reported separately, so the relative one would only mislead.
+    let message = match message.find(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message,
+    };
+    Problem {
+        line,
+        message: format!("not valid YAML: {message}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,477 @@
+//! What the rules look things up in: the manifests by kind, namespaces, `exportTo`
+//! visibility, gateway references and the DestinationRule lookup, each resolved the way
+//! Istio resolves it. Rules ask the index; they never re-implement a lookup, so one reading
+//! of Istio's behaviour serves every rule.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::hosts;
+use crate::manifest::{
+    AuthorizationPolicy, DestinationRule, Gateway, KnownKind, Manifest, MeshConfig, RouteMatch,
+    Service, ServiceEntry, Sidecar, Spec, VirtualService,
+};
+
+/// Istio's config root namespace unless the mesh config says otherwise.
+pub const DEFAULT_ROOT_NAMESPACE: &str = "istio-system";
+
+/// The name a VirtualService uses for the sidecars of the mesh.
+pub const MESH_GATEWAY: &str = "mesh";
+
+/// The mesh-wide settings the rules depend on.
+#[derive(Clone, Debug)]
+pub struct MeshSettings {
+    pub root_namespace: String,
+    /// `outboundTrafficPolicy.mode` and the manifest that set it; `None` when the input has
+    /// no mesh config (the rules then do not guess).
+    pub outbound_mode: Option<(String, Option<usize>)>,
+    /// DNS capture with auto-allocation: Istio gives address-less ServiceEntries an address.
+    pub dns_auto_allocate: bool,
+    pub default_service_export_to: Vec<String>,
+    pub default_virtual_service_export_to: Vec<String>,
+    pub default_destination_rule_export_to: Vec<String>,
+}
+
+impl Default for MeshSettings {
+    fn default() -> MeshSettings {
+        MeshSettings {
+            root_namespace: DEFAULT_ROOT_NAMESPACE.to_owned(),
+            outbound_mode: None,
+            dns_auto_allocate: false,
+            default_service_export_to: vec!["*".to_owned()],
+            default_virtual_service_export_to: vec!["*".to_owned()],
+            default_destination_rule_export_to: vec!["*".to_owned()],
+        }
+    }
+}
+
+impl MeshSettings {
+    /// Applies a MeshConfig on top of the defaults; `source` is the manifest it came from
+    /// (`None` for a `--mesh-config` file).
+    pub fn apply(&mut self, mesh: &MeshConfig, source: Option<usize>) {
+        if let Some(root) = &mesh.root_namespace {
+            self.root_namespace.clone_from(root);
+        }
+        let mode = mesh
+            .outbound_traffic_policy
+            .as_ref()
+            .and_then(|p| p.mode.clone())
+            .unwrap_or_else(|| "ALLOW_ANY".to_owned());
+        self.outbound_mode = Some((mode, source));
+        if let Some(config) = &mesh.default_config {
+            let on = |key: &str| config.proxy_metadata.get(key).is_some_and(|v| v == "true");
+            self.dns_auto_allocate =
+                on("ISTIO_META_DNS_CAPTURE") && on("ISTIO_META_DNS_AUTO_ALLOCATE");
+        }
+        for (target, given) in [
+            (
+                &mut self.default_service_export_to,
+                &mesh.default_service_export_to,
+            ),
+            (
+                &mut self.default_virtual_service_export_to,
+                &mesh.default_virtual_service_export_to,
+            ),
+            (
+                &mut self.default_destination_rule_export_to,
+                &mesh.default_destination_rule_export_to,
+            ),
+        ] {
+            if !given.is_empty() {
+                target.clone_from(given);
+            }
+        }
+    }
+}
+
+/// Everything the rules read, indexed.
+pub struct Index<'a> {
+    pub manifests: &'a [Manifest],
+    pub mesh: MeshSettings,
+    /// The namespace of resources that name none (what `kubectl apply` would use).
+    pub default_namespace: String,
+    by_kind: BTreeMap<KnownKind, Vec<usize>>,
+    /// Resolved ServiceEntry hosts: host -> (entry, its namespace).
+    entry_hosts: HashMap<String, Vec<usize>>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(
+        manifests: &'a [Manifest],
+        default_namespace: &str,
+        mesh_file: Option<&MeshConfig>,
+    ) -> Index<'a> {
+        let mut by_kind: BTreeMap<KnownKind, Vec<usize>> = BTreeMap::new();
+        let mut mesh = MeshSettings::default();
+        for (i, manifest) in manifests.iter().enumerate() {
+            by_kind.entry(manifest.kind()).or_default().push(i);
+            if let Spec::MeshConfig(_, Some(config)) = &manifest.spec {
+                mesh.apply(config, Some(i));
+            }
+        }
+        if let Some(config) = mesh_file {
+            mesh.apply(config, None);
+        }
+        let mut index = Index {
+            manifests,
+            mesh,
+            default_namespace: default_namespace.to_owned(),
+            by_kind,
+            entry_hosts: HashMap::new(),
+        };
+        let mut entry_hosts: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, entry) in index.service_entries() {
+            let namespace = index.namespace(i);
+            for host in &entry.hosts {
+                entry_hosts
+                    .entry(hosts::resolve(host, namespace))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        index.entry_hosts = entry_hosts;
+        index
+    }
+
+    /// The namespace a resource lives in.
+    pub fn namespace(&self, i: usize) -> &str {
+        self.manifests[i]
+            .id
+            .namespace
+            .as_deref()
+            .unwrap_or(&self.default_namespace)
+    }
+
+    pub fn name(&self, i: usize) -> &str {
+        &self.manifests[i].id.name
+    }
+
+    fn of_kind(&self, kind: KnownKind) -> impl Iterator<Item = usize> + '_ {
+        self.by_kind.get(&kind).into_iter().flatten().copied()
+    }
+
+    pub fn service_entries(&self) -> impl Iterator<Item = (usize, &'a ServiceEntry)> + '_ {
+        self.of_kind(KnownKind::ServiceEntry)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::ServiceEntry(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn gateways(&self) -> impl Iterator<Item = (usize, &'a Gateway)> + '_ {
+        self.of_kind(KnownKind::Gateway)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::Gateway(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn virtual_services(&self) -> impl Iterator<Item = (usize, &'a VirtualService)> + '_ {
+        self.of_kind(KnownKind::VirtualService)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::VirtualService(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn destination_rules(&self) -> impl Iterator<Item = (usize, &'a DestinationRule)> + '_ {
+        self.of_kind(KnownKind::DestinationRule)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::DestinationRule(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn sidecars(&self) -> impl Iterator<Item = (usize, &'a Sidecar)> + '_ {
+        self.of_kind(KnownKind::Sidecar)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::Sidecar(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn authorization_policies(
+        &self,
+    ) -> impl Iterator<Item = (usize, &'a AuthorizationPolicy)> + '_ {
+        self.of_kind(KnownKind::AuthorizationPolicy)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::AuthorizationPolicy(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn services(&self) -> impl Iterator<Item = (usize, &'a Service)> + '_ {
+        self.of_kind(KnownKind::Service)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::Service(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    /// Every namespace the input names: where resources live and where they export to.
+    pub fn known_namespaces(&self) -> BTreeSet<&str> {
+        let mut namespaces: BTreeSet<&str> = (0..self.manifests.len())
+            .map(|i| self.namespace(i))
+            .collect();
+        namespaces.insert(&self.mesh.root_namespace);
+        for (_, entry) in self.service_entries() {
+            namespaces.extend(entry.export_to.iter().map(String::as_str));
+        }
+        for (_, service) in self.virtual_services() {
+            namespaces.extend(service.export_to.iter().map(String::as_str));
+        }
+        for (_, rule) in self.destination_rules() {
+            namespaces.extend(rule.export_to.iter().map(String::as_str));
+        }
+        namespaces.retain(|n| !matches!(*n, "." | "*" | "~"));
+        namespaces
+    }
+
+    // -----------------------------------------------------------------------------------
+    // exportTo
+    // -----------------------------------------------------------------------------------
+
+    /// Is a resource of namespace `owner` with this `exportTo` (empty: the mesh default)
+    /// visible to workloads in `viewer`? `.` is the own namespace, `*` every namespace, `~`
+    /// none.
+    pub fn exported(export_to: &[String], default: &[String], owner: &str, viewer: &str) -> bool {
+        let list = if export_to.is_empty() {
+            default
+        } else {
+            export_to
+        };
+        list.iter().any(|to| match to.as_str() {
+            "*" => true,
+            "." => owner == viewer,
+            "~" => false,
+            namespace => namespace == viewer,
+        })
+    }
+
+    pub fn entry_visible(&self, i: usize, entry: &ServiceEntry, viewer: &str) -> bool {
+        Self::exported(
+            &entry.export_to,
+            &self.mesh.default_service_export_to,
+            self.namespace(i),
+            viewer,
+        )
+    }
+
+    pub fn virtual_service_visible(&self, i: usize, vs: &VirtualService, viewer: &str) -> bool {
+        Self::exported(
+            &vs.export_to,
+            &self.mesh.default_virtual_service_export_to,
+            self.namespace(i),
+            viewer,
+        )
+    }
+
+    pub fn destination_rule_visible(&self, i: usize, rule: &DestinationRule, viewer: &str) -> bool {
+        Self::exported(
+            &rule.export_to,
+            &self.mesh.default_destination_rule_export_to,
+            self.namespace(i),
+            viewer,
+        )
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Hosts and services
+    // -----------------------------------------------------------------------------------
+
+    /// ServiceEntries that declare exactly this (resolved) host.
+    pub fn entries_for_host(&self, host: &str) -> &[usize] {
+        self.entry_hosts.get(host).map_or(&[], Vec::as_slice)
+    }
+
+    /// ServiceEntries whose hosts cover this host (exactly or by wildcard).
+    pub fn entries_covering(&self, host: &str) -> Vec<usize> {
+        let mut found: Vec<usize> = self.entries_for_host(host).to_vec();
+        for (pattern, entries) in &self.entry_hosts {
+            if pattern != host && hosts::covers(pattern, host) {
+                found.extend(entries);
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// The Kubernetes Service with this cluster FQDN, if the input has it.
+    pub fn service_for_host(&self, host: &str) -> Option<usize> {
+        let (name, namespace) = hosts::cluster_service(host)?;
+        self.services()
+            .find(|(i, _)| self.name(*i) == name && self.namespace(*i) == namespace)
+            .map(|(i, _)| i)
+    }
+
+    /// The namespace of the service behind a host: the ServiceEntry's, or the namespace in a
+    /// cluster FQDN.
+    pub fn service_namespace<'h>(&'h self, host: &'h str) -> Option<&'h str> {
+        if let Some(&entry) = self.entries_for_host(host).first() {
+            return Some(self.namespace(entry));
+        }
+        hosts::cluster_service(host).map(|(_, namespace)| namespace)
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Gateways
+    // -----------------------------------------------------------------------------------
+
+    /// The Gateway names a VirtualService binds, resolved to `namespace/name` (or `mesh`).
+    /// No `gateways` means the mesh.
+    pub fn bound_gateways(&self, i: usize, vs: &VirtualService) -> Vec<String> {
+        if vs.gateways.is_empty() {
+            return vec![MESH_GATEWAY.to_owned()];
+        }
+        vs.gateways
+            .iter()
+            .map(|g| self.resolve_gateway_name(g, self.namespace(i)))
+            .collect()
+    }
+
+    /// `name` -> `namespace/name` in the VirtualService's namespace; `ns/name` and `mesh`
+    /// as written. (A dotted `name.namespace` form is old and still accepted by Istio.)
+    pub fn resolve_gateway_name(&self, reference: &str, namespace: &str) -> String {
+        if reference == MESH_GATEWAY || reference.contains('/') {
+            return reference.to_owned();
+        }
+        match reference.split_once('.') {
+            Some((name, ns)) if !ns.contains('.') => format!("{ns}/{name}"),
+            _ => format!("{namespace}/{reference}"),
+        }
+    }
+
+    /// The Gateway a resolved `namespace/name` reference points at.
+    pub fn gateway(&self, reference: &str) -> Option<(usize, &'a Gateway)> {
+        let (namespace, name) = reference.split_once('/')?;
+        self.gateways()
+            .find(|(i, _)| self.name(*i) == name && self.namespace(*i) == namespace)
+    }
+
+    /// Does a route (by its matches) apply to the proxies of `gateway` (a resolved
+    /// reference or `mesh`)? A match without `gateways` applies to all the VirtualService's
+    /// gateways; a route without matches applies everywhere the VirtualService does.
+    pub fn route_applies(
+        &self,
+        i: usize,
+        vs: &VirtualService,
+        matches: &[RouteMatch],
+        gateway: &str,
+    ) -> bool {
+        let bound = self.bound_gateways(i, vs);
+        if matches.is_empty() {
+            return bound.iter().any(|g| g == gateway);
+        }
+        matches.iter().any(|m| {
+            if m.gateways.is_empty() {
+                bound.iter().any(|g| g == gateway)
+            } else {
+                m.gateways
+                    .iter()
+                    .any(|g| self.resolve_gateway_name(g, self.namespace(i)) == gateway)
+            }
+        })
+    }
+
+    /// The namespace the pods of a Gateway run in: the namespace of a Service in the input
+    /// that selects the same labels, else the namespace of the Service that mesh hops route
+    /// to for it, else the root namespace (where Istio installs its gateways).
+    pub fn gateway_workload_namespace(&self, gateway: &Gateway) -> String {
+        if let Some(i) = self.gateway_service(gateway) {
+            return self.namespace(i).to_owned();
+        }
+        self.mesh.root_namespace.clone()
+    }
+
+    /// A Service in the input in front of a Gateway's pods: one whose selector and the
+    /// Gateway's selector agree on every label both name.
+    pub fn gateway_service(&self, gateway: &Gateway) -> Option<usize> {
+        if gateway.selector.is_empty() {
+            return None;
+        }
+        self.services()
+            .find(|(_, service)| {
+                !service.selector.is_empty()
+                    && gateway
+                        .selector
+                        .iter()
+                        .all(|(k, v)| service.selector.get(k).is_none_or(|s| s == v))
+                    && service
+                        .selector
+                        .iter()
+                        .any(|(k, v)| gateway.selector.get(k) == Some(v))
+            })
+            .map(|(i, _)| i)
+    }
+
+    // -----------------------------------------------------------------------------------
+    // DestinationRule lookup
+    // -----------------------------------------------------------------------------------
+
+    /// The DestinationRules that apply to traffic from a proxy in `client_namespace` to
+    /// `host`, as Istio picks them (`PushContext.destinationRule`): the most specific match
+    /// among the client namespace's own rules; else the rules the host's service namespace
+    /// exports to the client; else those the root namespace exports. Rules for one host in
+    /// one namespace are merged, so all of them are returned (in input order; for settings
+    /// other than subsets the first wins). Rules with a `workloadSelector` are left out:
+    /// they apply only to the workloads they select.
+    pub fn destination_rules_for(&self, client_namespace: &str, host: &str) -> Vec<usize> {
+        // A rule counts for the client when its exportTo reaches the client's namespace;
+        // for rules in the client's own namespace that means `.`, `*` or the namespace.
+        let in_namespace = |namespace: &str| -> Vec<usize> {
+            let candidates: Vec<(usize, &DestinationRule)> = self
+                .destination_rules()
+                .filter(|(i, rule)| {
+                    rule.workload_selector.is_none()
+                        && self.namespace(*i) == namespace
+                        && self.destination_rule_visible(*i, rule, client_namespace)
+                })
+                .collect();
+            most_specific(host, &candidates, |(i, rule)| {
+                hosts::resolve(&rule.host, self.namespace(*i))
+            })
+        };
+        let local = in_namespace(client_namespace);
+        if !local.is_empty() {
+            return local;
+        }
+        if let Some(service_namespace) = self.service_namespace(host) {
+            let exported = in_namespace(service_namespace);
+            if !exported.is_empty() {
+                return exported;
+            }
+        }
+        in_namespace(&self.mesh.root_namespace)
+    }
+}
+
+/// The candidates whose host is the most specific match for `host`: an exact match, else
+/// the longest wildcard that covers it.
+fn most_specific<T: Copy>(
+    host: &str,
+    candidates: &[(usize, T)],
+    host_of: impl Fn(&(usize, T)) -> String,
+) -> Vec<usize> {
+    let mut best: Option<String> = None;
+    let mut found = Vec::new();
+    for candidate in candidates {
+        let pattern = host_of(candidate);
+        if !hosts::covers(&pattern, host) {
+            continue;
+        }
+        let better = match &best {
+            None => true,
+            Some(current) => {
+                current != host && (pattern == host || pattern.len() > current.len())
+            }
+        };
+        if better {
+            best = Some(pattern.clone());
+            found.clear();
+        }
+        if best.as_deref() == Some(pattern.as_str()) {
+            found.push(candidate.0);
+        }
+    }
+    found
+}

@@ -1,0 +1,175 @@
+//! M001 `tls-inside-tls`: a DestinationRule originates TLS toward a host port where the
+//! traffic already is TLS.
+//!
+//! A DestinationRule's `tls` (SIMPLE or MUTUAL) applies to every connection that reaches the
+//! cluster `host:port`, from sidecars and gateways alike. When the app already speaks TLS to
+//! that port (the ServiceEntry declares it `HTTPS`/`TLS`, or a `tls:` route forwards a TLS
+//! stream there, as a PASSTHROUGH gateway does), the proxy wraps the app's TLS in a second
+//! layer; the server reads the inner ClientHello as garbage and the client sees
+//! `WRONG_VERSION_NUMBER`.
+//!
+//! Istio's gateway TLS-origination recipe deliberately declares port 443 `HTTPS` *and*
+//! originates TLS toward it, because the gateway's `http:` route delivers plain HTTP to
+//! 443. That is not reported as an error, but as a warning when the rule is visible to
+//! sidecars: an app calling `https://host` directly still gets TLS inside TLS.
+
+use super::routes::{RouteKind, destination_port, routes};
+use super::{Finding, Index, hosts};
+use crate::diagnostic::{Severity, codes};
+use crate::manifest::{ClientTls, DestinationRule};
+
+pub fn check(index: &Index, findings: &mut Vec<Finding>) {
+    for (rule_index, rule) in index.destination_rules() {
+        let host = hosts::resolve(&rule.host, index.namespace(rule_index));
+        for (port, tls) in originating_ports(index, rule, &host) {
+            let evidence = app_tls_evidence(index, &host, port);
+            let Some((evidence_resource, why)) = evidence.first() else {
+                continue;
+            };
+            let plain = plain_http_route(index, &host, port);
+            let mode = tls.mode();
+            let port_text = port.map_or_else(|| "every port".to_owned(), |p| format!("port {p}"));
+            let mut finding = Finding::new(
+                codes::TLS_INSIDE_TLS,
+                rule_index,
+                format!(
+                    "DestinationRule originates TLS ({mode}) toward {host} {port_text}, \
+                     where {why}: the proxy wraps the app's TLS in a second layer \
+                     (WRONG_VERSION_NUMBER)"
+                ),
+            )
+            .related(*evidence_resource);
+            if let Some(route) = plain {
+                finding.severity = Severity::Warning;
+                finding.message = format!(
+                    "DestinationRule originates TLS ({mode}) toward {host} {port_text}; the \
+                     route in VirtualService {} sends plain HTTP there, but {why}, so apps \
+                     calling https://{host} directly get TLS inside TLS",
+                    index.name(route)
+                );
+                finding = finding.related(route).help(
+                    "export this DestinationRule only to the egress gateway's namespace \
+                     (`exportTo`), so sidecars never originate toward the TLS port",
+                );
+            } else {
+                finding = finding.help(format!(
+                    "remove the `tls` settings for this port (the app already encrypts), or \
+                     have the app send plain HTTP to a port whose `targetPort` is {} and \
+                     originate there",
+                    port.unwrap_or(443)
+                ));
+            }
+            findings.push(finding);
+        }
+    }
+}
+
+/// The ports toward which a DestinationRule originates TLS: port-level settings by port,
+/// rule- or subset-wide settings for every port the host's ServiceEntries declare (`None`
+/// when no entry declares any).
+fn originating_ports<'a>(
+    index: &Index,
+    rule: &'a DestinationRule,
+    host: &str,
+) -> Vec<(Option<u32>, &'a ClientTls)> {
+    let policies = rule.traffic_policy.iter().chain(
+        rule.subsets
+            .iter()
+            .filter_map(|s| s.traffic_policy.as_ref()),
+    );
+    let declared: Vec<u32> = index
+        .entries_covering(host)
+        .into_iter()
+        .filter_map(|i| match &index.manifests[i].spec {
+            crate::manifest::Spec::ServiceEntry(entry) => Some(entry),
+            _ => None,
+        })
+        .flat_map(|entry| entry.ports.iter().map(|p| p.number))
+        .collect();
+    let mut out = Vec::new();
+    for policy in policies {
+        for port_policy in &policy.port_level_settings {
+            if let (Some(port), Some(tls)) = (port_policy.port, &port_policy.tls)
+                && tls.originates_tls()
+            {
+                out.push((Some(port.number), tls));
+            }
+        }
+        if let Some(tls) = policy.tls.as_ref().filter(|t| t.originates_tls()) {
+            let overridden: Vec<u32> = policy
+                .port_level_settings
+                .iter()
+                .filter_map(|p| p.port.map(|s| s.number))
+                .collect();
+            if declared.is_empty() {
+                out.push((None, tls));
+            }
+            for port in declared.iter().filter(|p| !overridden.contains(p)) {
+                out.push((Some(*port), tls));
+            }
+        }
+    }
+    out.sort_by_key(|(port, _)| *port);
+    out.dedup_by_key(|(port, _)| *port);
+    out
+}
+
+/// Resources showing that traffic to `host:port` is already TLS, with why.
+fn app_tls_evidence(index: &Index, host: &str, port: Option<u32>) -> Vec<(usize, String)> {
+    let mut evidence = Vec::new();
+    for entry_index in index.entries_covering(host) {
+        let crate::manifest::Spec::ServiceEntry(entry) = &index.manifests[entry_index].spec else {
+            continue;
+        };
+        for entry_port in &entry.ports {
+            let protocol = entry_port.protocol.as_deref().unwrap_or_default();
+            let tls =
+                protocol.eq_ignore_ascii_case("HTTPS") || protocol.eq_ignore_ascii_case("TLS");
+            if tls && port.is_none_or(|p| p == entry_port.number) {
+                evidence.push((
+                    entry_index,
+                    format!(
+                        "ServiceEntry {} declares port {} {}",
+                        index.name(entry_index),
+                        entry_port.number,
+                        protocol.to_ascii_uppercase()
+                    ),
+                ));
+            }
+        }
+    }
+    for (vs_index, vs) in index.virtual_services() {
+        for route in routes(vs).iter().filter(|r| r.kind == RouteKind::Tls) {
+            let reaches = route.destinations.iter().any(|d| {
+                hosts::resolve(&d.host, index.namespace(vs_index)) == host
+                    && port.is_none_or(|p| destination_port(d, route).is_none_or(|q| q == p))
+            });
+            if reaches {
+                evidence.push((
+                    vs_index,
+                    format!(
+                        "VirtualService {} forwards a TLS stream there (tls route)",
+                        index.name(vs_index)
+                    ),
+                ));
+            }
+        }
+    }
+    evidence
+}
+
+/// A VirtualService whose `http:` route delivers plain HTTP to `host:port`.
+fn plain_http_route(index: &Index, host: &str, port: Option<u32>) -> Option<usize> {
+    index.virtual_services().find_map(|(vs_index, vs)| {
+        routes(vs)
+            .iter()
+            .filter(|r| r.kind == RouteKind::Http)
+            .any(|route| {
+                route.destinations.iter().any(|d| {
+                    hosts::resolve(&d.host, index.namespace(vs_index)) == host
+                        && port.is_some_and(|p| d.port.is_some_and(|q| q.number == p))
+                })
+            })
+            .then_some(vs_index)
+    })
+}

@@ -1,0 +1,65 @@
+//! Every rule has a fixture directory `tests/fixtures/check/<CODE>-<name>/` with
+//! `fires.yaml`, manifests on which the rule must fire, and `near-miss.yaml`, manifests
+//! that look alike but are fine, on which it must stay quiet. The output of
+//! `egressc check` on both is snapshotted exactly as the user sees it. A `mesh-config.yaml`
+//! in the directory is passed as `--mesh-config`.
+
+use std::path::Path;
+use std::process::Command;
+
+use egressc::rules::RULES;
+
+fn check(root: &Path, dir: &Path, file: &str) -> (i32, String) {
+    let relative = dir.strip_prefix(root).expect("inside the crate");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_egressc"));
+    command
+        .current_dir(root)
+        .args(["check", "--color", "never"])
+        .arg(relative.join(file));
+    if dir.join("mesh-config.yaml").exists() {
+        command
+            .arg("--mesh-config")
+            .arg(relative.join("mesh-config.yaml"));
+    }
+    let output = command.output().expect("egressc runs");
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        output.status.code().expect("exited"),
+        String::from_utf8(output.stdout).expect("UTF-8"),
+    )
+}
+
+#[test]
+fn every_rule_fires_on_its_fixture_and_not_on_the_near_miss() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut missing = Vec::new();
+    for rule in RULES {
+        let name = format!("{}-{}", rule.code.id, rule.code.name);
+        let dir = root.join("tests/fixtures/check").join(&name);
+        if !dir.join("fires.yaml").exists() || !dir.join("near-miss.yaml").exists() {
+            missing.push(name);
+            continue;
+        }
+        let marker = format!("[{}]", rule.code.id);
+
+        let (code, out) = check(root, &dir, "fires.yaml");
+        assert!(
+            out.contains(&marker),
+            "{name}: fires.yaml must fire it:\n{out}"
+        );
+        assert_eq!(code, i32::from(out.contains("error[")), "{name}: exit code");
+        insta::assert_snapshot!(format!("{name}-fires"), format!("exit: {code}\n{out}"));
+
+        let (code, out) = check(root, &dir, "near-miss.yaml");
+        assert!(
+            !out.contains(&marker),
+            "{name}: near-miss.yaml must stay quiet:\n{out}"
+        );
+        insta::assert_snapshot!(format!("{name}-near-miss"), format!("exit: {code}\n{out}"));
+    }
+    assert!(missing.is_empty(), "rules without fixtures: {missing:?}");
+}
