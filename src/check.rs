@@ -90,6 +90,7 @@ pub fn check_texts(texts: Vec<(PathBuf, Vec<u8>)>, options: &Options) -> Checked
             checked.entries.push(unreadable(
                 At { source, line: 1 },
                 "the file is not UTF-8 text",
+                "save the file as UTF-8",
             ));
             continue;
         }
@@ -100,7 +101,9 @@ pub fn check_texts(texts: Vec<(PathBuf, Vec<u8>)>, options: &Options) -> Checked
                 source,
                 line: problem.line,
             };
-            checked.entries.push(unreadable(at, &problem.message));
+            checked
+                .entries
+                .push(unreadable(at, &problem.message, problem.help));
         }
         for item in read.manifests {
             let at = At {
@@ -113,7 +116,10 @@ pub fn check_texts(texts: Vec<(PathBuf, Vec<u8>)>, options: &Options) -> Checked
                     severity: Severity::Warning,
                     message: format!("`{}` was left out: {}", field.path, field.reason),
                     resource: Some(item.manifest.id.clone()),
-                    at: Some(at),
+                    at: Some(At {
+                        source,
+                        line: field.line.unwrap_or(item.line),
+                    }),
                     related: Vec::new(),
                     help: Some(
                         "the rest of the resource was checked; fix or fill in the field \
@@ -150,7 +156,7 @@ pub fn check_texts(texts: Vec<(PathBuf, Vec<u8>)>, options: &Options) -> Checked
     checked
 }
 
-fn unreadable(at: At, message: &str) -> Entry {
+fn unreadable(at: At, message: &str, help: &str) -> Entry {
     Entry {
         code: codes::UNREADABLE_MANIFEST,
         severity: Severity::Error,
@@ -158,10 +164,7 @@ fn unreadable(at: At, message: &str) -> Entry {
         resource: None,
         at: Some(at),
         related: Vec::new(),
-        help: Some(
-            "check reads Kubernetes manifests: YAML documents with `apiVersion` and `kind`"
-                .to_owned(),
-        ),
+        help: Some(help.to_owned()),
     }
 }
 

@@ -4,9 +4,15 @@
 //! The pipeline, one module per stage, data flowing one way:
 //!
 //! ```text
-//! input -> syntax -> lower -> merge -> validate -> compile -> render -> emit
-//! files    KDL       policy   one      known       Istio      YAML      files
-//!                    model    policy   mistakes    resources  text
+//! input -> syntax -> lower -> merge -> validate -> compile -> guard -> render -> emit
+//! files    KDL       policy   one      known       Istio      rules    YAML      files
+//!                    model    policy   mistakes    resources           text
+//! ```
+//!
+//! `check` judges manifests anyone wrote with the same rules ([`check`]):
+//!
+//! ```text
+//! input -> manifest::read -> rules -> report
 //! ```
 //!
 //! [`diagnostic`] carries what is wrong with the input through every stage, with spans from
@@ -17,6 +23,7 @@ pub mod cli;
 pub mod compile;
 pub mod diagnostic;
 pub mod emit;
+pub mod guard;
 pub mod input;
 pub mod istio;
 pub mod lower;

@@ -10,13 +10,29 @@ use std::collections::btree_map::Entry;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, codes};
 use crate::lower::{PolicyFile, SUPPORTED_VERSION};
-use crate::policy::{Host, Mesh, Policy};
+use crate::policy::{Host, Mesh, Policy, RuleOverride};
 use crate::source::{Span, Spanned};
 
 pub fn merge(files: Vec<PolicyFile>, diagnostics: &mut Diagnostics) -> Policy {
     let mut mesh: Option<Mesh> = None;
     let mut hosts: BTreeMap<String, Host> = BTreeMap::new();
+    let mut rules: Vec<RuleOverride> = Vec::new();
     for file in files {
+        for declared in file.rules {
+            match rules.iter().find(|r| r.rule.value == declared.rule.value) {
+                Some(first) if first.level != declared.level => diagnostics.push(
+                    Diagnostic::error(
+                        codes::CONFLICTING_DECLARATIONS,
+                        format!("rule {} is given two levels", declared.rule.value),
+                    )
+                    .primary(declared.rule.span, "set here")
+                    .secondary(first.rule.span, "and differently here")
+                    .help("set each rule's level once"),
+                ),
+                Some(_) => {}
+                None => rules.push(declared),
+            }
+        }
         if let Some(declared) = file.mesh {
             match &mesh {
                 Some(first) => diagnostics.push(
@@ -51,6 +67,7 @@ pub fn merge(files: Vec<PolicyFile>, diagnostics: &mut Diagnostics) -> Policy {
         version: u32::try_from(SUPPORTED_VERSION).expect("small version"),
         mesh: mesh.unwrap_or_default(),
         hosts: hosts.into_values().collect(),
+        rules,
     }
 }
 

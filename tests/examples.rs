@@ -146,3 +146,37 @@ fn the_readme_tour_is_examples_egress_kdl() {
     assert_eq!(&readme[start..end], example);
     assert!(readme.contains("cargo run -- build examples/egress.kdl"));
 }
+
+/// What `build` writes, `check` finds nothing in, at any level: the build guard and `check`
+/// run the same rules, and this proves it on the written files, not on the guard's copy.
+#[test]
+fn every_example_output_checks_clean_at_every_level() {
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("examples-check");
+    let _ = std::fs::remove_dir_all(&scratch);
+    for (n, example) in examples().iter().enumerate() {
+        for mesh_config in ["istio-operator", "none"] {
+            let out = scratch.join(format!("{n}-{mesh_config}"));
+            let output = Command::new(env!("CARGO_BIN_EXE_egressc"))
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .arg("build")
+                .arg(example)
+                .args(["--mesh-config", mesh_config, "-o"])
+                .arg(&out)
+                .output()
+                .expect("egressc runs");
+            assert!(output.status.success(), "{}", example.display());
+            let output = Command::new(env!("CARGO_BIN_EXE_egressc"))
+                .args(["check", "--color", "never"])
+                .arg(&out)
+                .output()
+                .expect("egressc runs");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success() && stdout.trim() == "egressc: no findings",
+                "{} (--mesh-config {mesh_config}):\n{stdout}",
+                example.display()
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}

@@ -21,7 +21,10 @@ fn check(file: &str, generated: &str) {
 
 #[test]
 fn check_findings_schema_is_current() {
-    check("check-findings.schema.json", &egressc::report::findings_schema());
+    check(
+        "check-findings.schema.json",
+        &egressc::report::findings_schema(),
+    );
 }
 
 #[test]

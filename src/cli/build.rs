@@ -4,10 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::check::severities;
 use super::{Outcome, fail, load_policy, write_stdout};
 use crate::compile::{self, MeshConfigFormat};
-use crate::diagnostic::render::Style;
-use crate::{emit, render};
+use crate::diagnostic::Diagnostics;
+use crate::diagnostic::render::{self as render_diagnostics, Style};
+use crate::policy::{Policy, RuleLevel};
+use crate::rules::{Level, Severities};
+use crate::{emit, guard, render};
 
 /// Compile policy files into Istio manifests.
 ///
@@ -35,6 +39,19 @@ pub struct BuildArgs {
     /// How to write the mesh-wide settings (outbound traffic policy, egress gateway).
     #[arg(long, value_name = "FORMAT", default_value = "istio-operator")]
     mesh_config: MeshConfigArg,
+
+    /// Refuse the build when this rule fires (code or name; repeatable; overrides the
+    /// policy's `rules` block).
+    #[arg(long, value_name = "RULE")]
+    deny: Vec<String>,
+
+    /// Report this rule as a warning, which does not stop the build (repeatable).
+    #[arg(long, value_name = "RULE")]
+    warn: Vec<String>,
+
+    /// Do not run this rule (repeatable).
+    #[arg(long, value_name = "RULE")]
+    allow: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -58,6 +75,24 @@ pub fn run(args: &BuildArgs, style: Style) -> Outcome {
         },
     };
     let compiled = compile::compile(&policy, options);
+    let severities = match policy_severities(&policy)
+        .and_then(|base| severities(base, &args.deny, &args.warn, &args.allow))
+    {
+        Ok(severities) => severities,
+        Err(outcome) => return outcome,
+    };
+    let mut diagnostics = Diagnostics::default();
+    guard::guard(&compiled, &severities, &mut diagnostics);
+    eprint!(
+        "{}",
+        render_diagnostics::render_all(&diagnostics.sorted(), &loaded.sources, style)
+    );
+    if diagnostics.has_errors() {
+        let errors = diagnostics.error_count();
+        let noun = if errors == 1 { "rule" } else { "rules" };
+        eprintln!("egressc: refused by {errors} {noun}; nothing was written");
+        return Outcome::Refused;
+    }
     match &args.output {
         None => return write_stdout(&render::stream(&compiled)),
         Some(dir) => {
@@ -74,4 +109,20 @@ pub fn run(args: &BuildArgs, style: Style) -> Outcome {
         }
     }
     Outcome::Success
+}
+
+/// The policy's `rules` block as severity overrides.
+fn policy_severities(policy: &Policy) -> Result<Severities, Outcome> {
+    let mut severities = Severities::default();
+    for rule in &policy.rules {
+        let level = match rule.level {
+            RuleLevel::Deny => Level::Deny,
+            RuleLevel::Warn => Level::Warn,
+            RuleLevel::Allow => Level::Allow,
+        };
+        severities
+            .set(&rule.rule.value, level)
+            .map_err(|message| fail(&message))?;
+    }
+    Ok(severities)
 }

@@ -9,6 +9,7 @@ mod host;
 mod mesh;
 mod metadata;
 mod reader;
+mod rules;
 pub mod values;
 
 use std::collections::HashMap;
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 use kdl::{KdlDocument, KdlValue};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, codes};
-use crate::policy::{Host, Mesh, Metadata, Via};
+use crate::policy::{Host, Mesh, Metadata, RuleOverride, Via};
 use crate::source::{SourceId, Span, Spanned};
 
 use reader::Reader;
@@ -25,7 +26,7 @@ pub use reader::did_you_mean;
 /// The policy language versions this egressc reads.
 pub const SUPPORTED_VERSION: i128 = 1;
 
-const TOP_LEVEL: &[&str] = &["version", "mesh", "defaults", "host"];
+const TOP_LEVEL: &[&str] = &["version", "mesh", "defaults", "host", "rules"];
 
 /// What one file declares, with its defaults applied.
 #[derive(Debug)]
@@ -33,6 +34,7 @@ pub struct PolicyFile {
     pub source: SourceId,
     pub mesh: Option<Mesh>,
     pub hosts: Vec<Host>,
+    pub rules: Vec<RuleOverride>,
 }
 
 /// Settings of a file's `defaults` block, applied to everything the file declares.
@@ -57,6 +59,7 @@ pub fn lower(
         source,
         mesh: None,
         hosts: Vec::new(),
+        rules: Vec::new(),
     };
     if document.nodes().is_empty() {
         reader.report(
@@ -86,6 +89,9 @@ pub fn lower(
                 file.mesh = Some(mesh::read(&mut reader, node, &defaults.metadata));
             }
             "host" => file.hosts.extend(host::read(&mut reader, node, &defaults)),
+            "rules" if reader.first_of_its_name(&mut seen, node) => {
+                file.rules = rules::read(&mut reader, node);
+            }
             _ => {}
         }
     }

@@ -128,6 +128,8 @@ pub struct IgnoredField {
     /// Where the field is, as a path: `spec.ports[0].number`.
     pub path: String,
     pub reason: String,
+    /// The file line of the field, when the YAML parser reported it.
+    pub line: Option<usize>,
 }
 
 /// Converts a JSON object (what `build` compiles, what templates render) into a manifest.

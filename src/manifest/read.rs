@@ -36,7 +36,12 @@ pub struct Located {
 pub struct Problem {
     pub line: usize,
     pub message: String,
+    /// What to do about it.
+    pub help: &'static str,
 }
+
+const NOT_AN_OBJECT_HELP: &str =
+    "check reads Kubernetes manifests: YAML documents with `apiVersion` and `kind`";
 
 /// Everything read from one file.
 #[derive(Debug, Default)]
@@ -121,6 +126,7 @@ fn read_document(document: &Document, read: &mut Read) {
                 document.text.len() / (1024 * 1024),
                 MAX_DOCUMENT_BYTES / (1024 * 1024)
             ),
+            help: "split the stream into smaller documents or files; no Kubernetes object is this large",
         });
         return;
     }
@@ -233,7 +239,11 @@ fn read_value(mut value: Value, line: usize, error_line: Option<usize>, read: &m
     let (api_version, kind) = match type_of(&value) {
         Ok(pair) => pair,
         Err(message) => {
-            read.problems.push(Problem { line, message });
+            read.problems.push(Problem {
+                line,
+                message,
+                help: NOT_AN_OBJECT_HELP,
+            });
             return;
         }
     };
@@ -249,6 +259,7 @@ fn read_value(mut value: Value, line: usize, error_line: Option<usize>, read: &m
         read.problems.push(Problem {
             line,
             message: format!("cannot read this {kind}: {}", describe(&ignored)),
+            help: NOT_AN_OBJECT_HELP,
         });
         return;
     };
@@ -264,12 +275,13 @@ fn read_value(mut value: Value, line: usize, error_line: Option<usize>, read: &m
         read.problems.push(Problem {
             line,
             message: format!("cannot read this {kind}: {}", describe(&ignored)),
+            help: NOT_AN_OBJECT_HELP,
         });
         return;
     };
     let manifest = object.into_manifest(&api_version, &kind, spec);
-    if let (Some(first), Some(error_line)) = (ignored.first_mut(), error_line) {
-        first.reason = format!("{} (line {error_line})", first.reason);
+    if let Some(first) = ignored.first_mut() {
+        first.line = error_line;
     }
     read.manifests.push(Located {
         manifest,
@@ -306,6 +318,7 @@ fn forgiving<T>(
                 ignored.push(IgnoredField {
                     path: join_path(prefix, &path.to_string()),
                     reason: error.to_string(),
+                    line: None,
                 });
                 if segments.is_empty() || !remove(value, &segments) {
                     return None;
@@ -392,6 +405,7 @@ fn read_list(document: &Document, line: usize, read: &mut Read) {
                 read.problems.push(Problem {
                     line: item_line,
                     message: "a List inside a List is not a Kubernetes object".to_owned(),
+                    help: NOT_AN_OBJECT_HELP,
                 });
             }
             _ => read_value(item, item_line, None, read),
@@ -472,6 +486,7 @@ fn yaml_problem(error: &serde_yaml::Error, document: &Document, line: usize) -> 
     Problem {
         line,
         message: format!("not valid YAML: {message}"),
+        help: "fix the YAML at this line (or just before it); the other documents were checked",
     }
 }
 

@@ -34,6 +34,25 @@ pub struct Policy {
     pub mesh: Mesh,
     /// The external hosts, sorted by name.
     pub hosts: Vec<Host>,
+    /// Severity overrides for the rules that judge the compiled resources (`rules`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleOverride>,
+}
+
+/// `deny "M012"` in a `rules` block: what a rule's findings become.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct RuleOverride {
+    /// The rule's code (`M012`), whichever of code or name the policy wrote.
+    pub rule: Spanned<String>,
+    pub level: RuleLevel,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    Deny,
+    Warn,
+    Allow,
 }
 
 /// Mesh-wide settings (the `mesh` block, or its defaults when no file has one).

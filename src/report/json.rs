@@ -50,10 +50,7 @@ pub fn render(entries: &[Entry], sources: &Sources) -> String {
 /// The JSON Schema of the `--format json` output.
 pub fn schema() -> String {
     let mut schema = schemars::schema_for!(Vec<JsonFinding>);
-    schema.insert(
-        "title".to_owned(),
-        "egressc check --format json".into(),
-    );
+    schema.insert("title".to_owned(), "egressc check --format json".into());
     let mut text = serde_json::to_string_pretty(&schema).expect("schemas serialize");
     text.push('\n');
     text

@@ -8,7 +8,6 @@ use crate::diagnostic::Severity;
 use crate::source::Sources;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFORMATION_URI: &str = "https://github.com/egressc/egressc";
 
 fn level(severity: Severity) -> &'static str {
     match severity {
@@ -74,7 +73,6 @@ pub fn render(entries: &[Entry], sources: &Sources) -> String {
                 "driver": {
                     "name": "egressc",
                     "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": INFORMATION_URI,
                     "rules": rules,
                 }
             },

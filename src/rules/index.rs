@@ -380,7 +380,34 @@ impl<'a> Index<'a> {
         if let Some(i) = self.gateway_service(gateway) {
             return self.namespace(i).to_owned();
         }
+        if let Some(namespace) = self.mesh_hop_service_namespace(gateway) {
+            return namespace;
+        }
         self.mesh.root_namespace.clone()
+    }
+
+    /// The namespace of the cluster Service that mesh hops send to, in VirtualServices that
+    /// also bind this Gateway: the two-hop pattern names the gateway Service there.
+    fn mesh_hop_service_namespace(&self, gateway: &Gateway) -> Option<String> {
+        let (gateway_index, _) = self.gateways().find(|(_, g)| std::ptr::eq(*g, gateway))?;
+        let reference = format!(
+            "{}/{}",
+            self.namespace(gateway_index),
+            self.name(gateway_index)
+        );
+        self.virtual_services().find_map(|(i, vs)| {
+            if !self.bound_gateways(i, vs).contains(&reference) {
+                return None;
+            }
+            super::routes::routes(vs)
+                .iter()
+                .filter(|route| self.route_applies(i, vs, route.matches, MESH_GATEWAY))
+                .flat_map(|route| route.destinations.iter())
+                .find_map(|d| {
+                    let host = hosts::resolve(&d.host, self.namespace(i));
+                    hosts::cluster_service(&host).map(|(_, namespace)| namespace.to_owned())
+                })
+        })
     }
 
     /// A Service in the input in front of a Gateway's pods: one whose selector and the
@@ -461,9 +488,7 @@ fn most_specific<T: Copy>(
         }
         let better = match &best {
             None => true,
-            Some(current) => {
-                current != host && (pattern == host || pattern.len() > current.len())
-            }
+            Some(current) => current != host && (pattern == host || pattern.len() > current.len()),
         };
         if better {
             best = Some(pattern.clone());

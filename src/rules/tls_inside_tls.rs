@@ -40,6 +40,21 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             )
             .related(*evidence_resource);
             if let Some(route) = plain {
+                let gateway_namespaces = gateway_namespaces(index, route);
+                let beyond_gateways = !index.known_namespaces().iter().all(|viewer| {
+                    gateway_namespaces.iter().any(|g| g == viewer)
+                        || !index.destination_rule_visible(rule_index, rule, viewer)
+                }) || rule.export_to.iter().any(|e| e == "*")
+                    || (rule.export_to.is_empty()
+                        && index
+                            .mesh
+                            .default_destination_rule_export_to
+                            .iter()
+                            .any(|e| e == "*"));
+                if !beyond_gateways {
+                    // Only the gateway's proxies see the rule; they receive plain HTTP.
+                    continue;
+                }
                 finding.severity = Severity::Warning;
                 finding.message = format!(
                     "DestinationRule originates TLS ({mode}) toward {host} {port_text}; the \
@@ -172,4 +187,17 @@ fn plain_http_route(index: &Index, host: &str, port: Option<u32>) -> Option<usiz
             })
             .then_some(vs_index)
     })
+}
+
+/// The namespaces of the gateway proxies a VirtualService's routes run on.
+fn gateway_namespaces(index: &Index, vs_index: usize) -> Vec<String> {
+    let crate::manifest::Spec::VirtualService(vs) = &index.manifests[vs_index].spec else {
+        return Vec::new();
+    };
+    index
+        .bound_gateways(vs_index, vs)
+        .iter()
+        .filter_map(|reference| index.gateway(reference))
+        .map(|(_, gateway)| index.gateway_workload_namespace(gateway))
+        .collect()
 }

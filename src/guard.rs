@@ -1,0 +1,168 @@
+//! Guards `build`: runs every rule over the compiled resources, so egressc never emits a
+//! configuration the rules know to be broken, and turns each finding into a diagnostic that
+//! points at the policy declarations the resource came from.
+//!
+//! The rules judge the resources exactly as `check` would judge the written YAML: each
+//! compiled resource is converted through the same JSON value the renderer writes, into the
+//! same manifest model `check` reads.
+
+use crate::compile::Compiled;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::manifest::{self, Manifest};
+use crate::render;
+use crate::rules::{self, Index, Severities};
+
+/// Judges the compiled resources, reporting into `diagnostics`.
+pub fn guard(compiled: &[Compiled], severities: &Severities, diagnostics: &mut Diagnostics) {
+    let mut manifests: Vec<Manifest> = Vec::with_capacity(compiled.len());
+    let mut origins: Vec<&Compiled> = Vec::with_capacity(compiled.len());
+    for item in compiled {
+        let value = render::to_json(&item.resource);
+        match manifest::from_json(&value) {
+            Ok(Some(manifest)) => {
+                manifests.push(manifest);
+                origins.push(item);
+            }
+            Ok(None) => {}
+            Err(error) => panic!(
+                "a compiled {} does not read back as a manifest: {error}",
+                item.resource.kind()
+            ),
+        }
+    }
+    let index = Index::new(&manifests, "default", None);
+    for finding in rules::run(&index, severities) {
+        let resource = &manifests[finding.resource].id;
+        let mut diagnostic = Diagnostic::new(
+            finding.code,
+            finding.severity,
+            format!("{} (in the generated {resource})", finding.message),
+        );
+        let origin = &origins[finding.resource].origin;
+        if let Some(&span) = origin.first() {
+            diagnostic = diagnostic.primary(span, format!("produces {resource}"));
+        }
+        for &related in &finding.related {
+            if let Some(&span) = origins[related].origin.first() {
+                if origin.first() != Some(&span) {
+                    diagnostic =
+                        diagnostic.secondary(span, format!("produces {}", manifests[related].id));
+                }
+            }
+        }
+        let help = finding.help.map_or_else(
+            || format!("`egressc rule {}` explains the rule", finding.code.id),
+            |help| {
+                format!(
+                    "{help}\n(`egressc rule {}` explains the rule)",
+                    finding.code.id
+                )
+            },
+        );
+        diagnostics.push(diagnostic.help(help));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{Severity, codes};
+    use crate::istio::{
+        ClientTls, DestinationRuleSpec, NETWORKING_V1, Object, ObjectMeta, Resource,
+        ServiceEntrySpec, ServicePort, TrafficPolicy,
+    };
+    use crate::rules::Level;
+    use crate::source::{Sources, Span};
+
+    /// A ServiceEntry declaring 443 HTTPS and a DestinationRule originating TLS toward it,
+    /// as a compile bug could produce: the guard must refuse it at the policy line.
+    fn double_tls(sources: &mut Sources) -> (Vec<Compiled>, Span) {
+        let id = sources.add(
+            "policy.kdl",
+            "version 1\nhost \"httpbin.org\" {}\n".to_owned(),
+        );
+        let span = Span::new(id, 10, 28);
+        let meta = |name: &str| ObjectMeta {
+            name: name.to_owned(),
+            namespace: Some("istio-egress".to_owned()),
+            ..ObjectMeta::default()
+        };
+        let entry = Resource::ServiceEntry(Object::new(
+            NETWORKING_V1,
+            "ServiceEntry",
+            meta("httpbin-org"),
+            ServiceEntrySpec {
+                hosts: vec!["httpbin.org".to_owned()],
+                ports: vec![ServicePort {
+                    number: 443,
+                    name: "https".to_owned(),
+                    protocol: "HTTPS".to_owned(),
+                    target_port: None,
+                }],
+                resolution: Some("DNS".to_owned()),
+                ..ServiceEntrySpec::default()
+            },
+        ));
+        let rule = Resource::DestinationRule(Object::new(
+            NETWORKING_V1,
+            "DestinationRule",
+            meta("originate"),
+            DestinationRuleSpec {
+                host: "httpbin.org".to_owned(),
+                traffic_policy: Some(TrafficPolicy {
+                    port_level_settings: vec![crate::istio::PortTrafficPolicy {
+                        port: crate::istio::PortSelector { number: 443 },
+                        tls: ClientTls {
+                            mode: "SIMPLE".to_owned(),
+                            ca_certificates: Some("/ca.pem".to_owned()),
+                            subject_alt_names: vec!["httpbin.org".to_owned()],
+                            sni: Some("httpbin.org".to_owned()),
+                        },
+                    }],
+                }),
+                ..DestinationRuleSpec::default()
+            },
+        ));
+        let compiled = [entry, rule]
+            .into_iter()
+            .map(|resource| Compiled {
+                resource,
+                origin: vec![span],
+            })
+            .collect();
+        (compiled, span)
+    }
+
+    #[test]
+    fn a_rule_that_fires_on_compiled_output_points_at_the_policy() {
+        let mut sources = Sources::default();
+        let (compiled, span) = double_tls(&mut sources);
+        let mut diagnostics = Diagnostics::default();
+        guard(&compiled, &Severities::default(), &mut diagnostics);
+        let found: Vec<_> = diagnostics.iter().collect();
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].code, codes::TLS_INSIDE_TLS);
+        assert_eq!(found[0].severity, Severity::Error);
+        assert_eq!(found[0].primary_span(), Some(span));
+        assert!(
+            found[0]
+                .message
+                .contains("DestinationRule istio-egress/originate")
+        );
+    }
+
+    #[test]
+    fn overrides_apply_to_the_guard() {
+        let mut sources = Sources::default();
+        let (compiled, _) = double_tls(&mut sources);
+        let mut severities = Severities::default();
+        severities.set("tls-inside-tls", Level::Warn).unwrap();
+        let mut diagnostics = Diagnostics::default();
+        guard(&compiled, &severities, &mut diagnostics);
+        assert!(!diagnostics.has_errors());
+        severities.set("M001", Level::Allow).unwrap();
+        let mut diagnostics = Diagnostics::default();
+        guard(&compiled, &severities, &mut diagnostics);
+        assert!(diagnostics.is_empty());
+    }
+}
