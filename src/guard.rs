@@ -43,11 +43,11 @@ pub fn guard(compiled: &[Compiled], severities: &Severities, diagnostics: &mut D
             diagnostic = diagnostic.primary(span, format!("produces {resource}"));
         }
         for &related in &finding.related {
-            if let Some(&span) = origins[related].origin.first() {
-                if origin.first() != Some(&span) {
-                    diagnostic =
-                        diagnostic.secondary(span, format!("produces {}", manifests[related].id));
-                }
+            if let Some(&span) = origins[related].origin.first()
+                && origin.first() != Some(&span)
+            {
+                diagnostic =
+                    diagnostic.secondary(span, format!("produces {}", manifests[related].id));
             }
         }
         let help = finding.help.map_or_else(
