@@ -27,6 +27,7 @@ pub enum KnownKind {
     Service,
     IstioOperator,
     ConfigMap,
+    HttpRoute,
 }
 
 impl KnownKind {
@@ -47,6 +48,7 @@ impl KnownKind {
             ("", "Service") => KnownKind::Service,
             ("", "ConfigMap") => KnownKind::ConfigMap,
             ("install.istio.io", "IstioOperator") => KnownKind::IstioOperator,
+            ("gateway.networking.k8s.io", "HTTPRoute") => KnownKind::HttpRoute,
             _ => return None,
         })
     }
@@ -99,6 +101,7 @@ pub enum Spec {
     AuthorizationPolicy(AuthorizationPolicy),
     NetworkPolicy(NetworkPolicy),
     Service(Service),
+    HttpRoute(HttpRouteSpec),
     /// `IstioOperator` or the `istio` ConfigMap; `None` when it sets no mesh config.
     MeshConfig(KnownKind, Option<MeshConfig>),
     /// A ConfigMap other than Istio's mesh config.
@@ -116,6 +119,7 @@ impl Spec {
             Spec::AuthorizationPolicy(_) => KnownKind::AuthorizationPolicy,
             Spec::NetworkPolicy(_) => KnownKind::NetworkPolicy,
             Spec::Service(_) => KnownKind::Service,
+            Spec::HttpRoute(_) => KnownKind::HttpRoute,
             Spec::MeshConfig(kind, _) => *kind,
             Spec::OtherConfigMap => KnownKind::ConfigMap,
         }
@@ -203,6 +207,7 @@ where
         KnownKind::AuthorizationPolicy => Spec::AuthorizationPolicy(read(spec)?),
         KnownKind::NetworkPolicy => Spec::NetworkPolicy(read(spec)?),
         KnownKind::Service => Spec::Service(read(spec)?),
+        KnownKind::HttpRoute => Spec::HttpRoute(read(spec)?),
         KnownKind::IstioOperator => {
             let operator: IstioOperator = read(spec)?;
             Spec::MeshConfig(KnownKind::IstioOperator, operator.mesh_config)

@@ -227,6 +227,7 @@ fn parse_typed(known: KnownKind, text: &str) -> Option<Result<Typed, serde_yaml:
         KnownKind::AuthorizationPolicy => typed(text, Spec::AuthorizationPolicy),
         KnownKind::NetworkPolicy => typed(text, Spec::NetworkPolicy),
         KnownKind::Service => typed(text, Spec::Service),
+        KnownKind::HttpRoute => typed(text, Spec::HttpRoute),
         KnownKind::IstioOperator => typed(text, |o: IstioOperator| {
             Spec::MeshConfig(KnownKind::IstioOperator, o.mesh_config)
         }),

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::hosts;
 use crate::manifest::{
-    AuthorizationPolicy, DestinationRule, Gateway, KnownKind, Manifest, MeshConfig, RouteMatch,
-    Service, ServiceEntry, Sidecar, Spec, VirtualService,
+    AuthorizationPolicy, DestinationRule, Gateway, HttpRouteSpec, KnownKind, Manifest, MeshConfig,
+    RouteMatch, Service, ServiceEntry, Sidecar, Spec, VirtualService,
 };
 
 /// Istio's config root namespace unless the mesh config says otherwise.
@@ -203,6 +203,14 @@ impl<'a> Index<'a> {
         self.of_kind(KnownKind::Service)
             .filter_map(|i| match &self.manifests[i].spec {
                 Spec::Service(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn http_routes(&self) -> impl Iterator<Item = (usize, &'a HttpRouteSpec)> + '_ {
+        self.of_kind(KnownKind::HttpRoute)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::HttpRoute(s) => Some((i, s)),
                 _ => None,
             })
     }

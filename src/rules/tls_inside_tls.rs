@@ -173,25 +173,40 @@ fn app_tls_evidence(index: &Index, host: &str, port: Option<u32>) -> Vec<(usize,
     evidence
 }
 
-/// A VirtualService whose `http:` route delivers plain HTTP to `host:port`.
+/// A VirtualService whose `http:` route (or a Gateway API HTTPRoute whose backend) delivers
+/// plain HTTP to `host:port`.
 fn plain_http_route(index: &Index, host: &str, port: Option<u32>) -> Option<usize> {
-    index.virtual_services().find_map(|(vs_index, vs)| {
-        routes(vs)
+    let http_route = index.http_routes().find_map(|(i, route)| {
+        route
+            .rules
             .iter()
-            .filter(|r| r.kind == RouteKind::Http)
-            .any(|route| {
-                route.destinations.iter().any(|d| {
-                    hosts::resolve(&d.host, index.namespace(vs_index)) == host
-                        && port.is_some_and(|p| d.port.is_some_and(|q| q.number == p))
-                })
+            .flat_map(|rule| &rule.backend_refs)
+            .any(|backend| {
+                backend.host(index.namespace(i)).as_deref() == Some(host)
+                    && port.is_some_and(|p| backend.port == Some(p))
             })
-            .then_some(vs_index)
+            .then_some(i)
+    });
+    http_route.or_else(|| {
+        index.virtual_services().find_map(|(vs_index, vs)| {
+            routes(vs)
+                .iter()
+                .filter(|r| r.kind == RouteKind::Http)
+                .any(|route| {
+                    route.destinations.iter().any(|d| {
+                        hosts::resolve(&d.host, index.namespace(vs_index)) == host
+                            && port.is_some_and(|p| d.port.is_some_and(|q| q.number == p))
+                    })
+                })
+                .then_some(vs_index)
+        })
     })
 }
 
 /// The namespaces of the gateway proxies a VirtualService's routes run on.
 fn gateway_namespaces(index: &Index, vs_index: usize) -> Vec<String> {
     let crate::manifest::Spec::VirtualService(vs) = &index.manifests[vs_index].spec else {
+        // A Gateway API route: its gateway's namespace is not modelled.
         return Vec::new();
     };
     index
