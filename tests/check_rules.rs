@@ -4,6 +4,7 @@
 //! `egressc check` on both is snapshotted exactly as the user sees it. A `mesh-config.yaml`
 //! in the directory is passed as `--mesh-config`.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
@@ -62,4 +63,45 @@ fn every_rule_fires_on_its_fixture_and_not_on_the_near_miss() {
         insta::assert_snapshot!(format!("{name}-near-miss"), format!("exit: {code}\n{out}"));
     }
     assert!(missing.is_empty(), "rules without fixtures: {missing:?}");
+}
+
+/// `docs/rules/README.md` lists every rule with a link to its page; it is generated from the
+/// registry (rerun with `UPDATE_DOCS=1` to rewrite it) so it never drifts.
+#[test]
+fn the_rule_index_page_is_current() {
+    let mut page = String::from(
+        "# Rules\n\n\
+         The rules `egressc check` runs over manifests and `egressc build` runs over its own \
+         output. Each has a page (also printed by `egressc rule CODE`); its code lives in \
+         `src/rules/<name>.rs` and its fixtures in `tests/fixtures/check/<CODE>-<name>/`.\n\n\
+         Severities can be changed with `--deny`, `--warn` and `--allow` (for `check` and \
+         `build`) and with a `rules` block in the policy (for `build`).\n\n\
+         | Code | Name | Default | Istio analyzer | What it catches |\n\
+         |---|---|---|---|---|\n",
+    );
+    for rule in RULES {
+        let istio = if rule.istio_codes.is_empty() {
+            "-".to_owned()
+        } else {
+            rule.istio_codes.join(", ")
+        };
+        let _ = writeln!(
+            page,
+            "| [{code}]({code}-{name}.md) | `{name}` | {severity} | {istio} | {summary} |",
+            code = rule.code.id,
+            name = rule.code.name,
+            severity = rule.severity.as_str(),
+            summary = rule.code.summary,
+        );
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules/README.md");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &page).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == page,
+        "docs/rules/README.md is out of date: run `UPDATE_DOCS=1 cargo test --test check_rules` and commit it"
+    );
 }
