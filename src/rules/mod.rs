@@ -10,6 +10,7 @@
 //! A rule reports [`Finding`]s at its default severity; [`Severities`] applies the user's
 //! `--deny/--warn/--allow` and the policy's `rules` block afterwards.
 
+pub mod hops;
 pub mod hosts;
 pub mod index;
 pub mod routes;

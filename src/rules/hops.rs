@@ -1,0 +1,433 @@
+//! The two hops of an egress route, as the gateway rules need them.
+//!
+//! Istio's egress-gateway recipes route a host twice in one VirtualService (or two): the
+//! *mesh hop* (routes that apply to `mesh`, the sidecars) sends the traffic to the egress
+//! gateway's Service, and the *gateway hop* (routes that apply at the Gateway) forwards it to
+//! the external host. This module finds the routes that apply at one gateway with the ports
+//! they match there, tells whether a mesh-hop destination is the Service in front of a
+//! Gateway, reads a Gateway server the way Istio builds its listener, and computes the TLS
+//! settings a client's DestinationRules give one port of one subset.
+
+use super::index::MESH_GATEWAY;
+use super::routes::{Route, RouteKind, routes};
+use super::{Index, hosts};
+use crate::manifest::{ClientTls, Destination, Gateway, Server, Service, VirtualService};
+
+/// A route of a VirtualService where it applies at one gateway (or `mesh`), with the ports
+/// its applying matches select there (empty: any port).
+#[derive(Clone, Debug)]
+pub struct RouteAt<'a> {
+    pub route: Route<'a>,
+    pub ports: Vec<u32>,
+}
+
+impl RouteAt<'_> {
+    pub fn matches_port(&self, port: u32) -> bool {
+        self.ports.is_empty() || self.ports.contains(&port)
+    }
+
+    /// The port a destination of this route sends to: its own `port`, else the one port the
+    /// route matched here (the port traffic arrived on is kept), else `None` (unknown).
+    pub fn destination_port(&self, destination: &Destination) -> Option<u32> {
+        destination
+            .port
+            .map(|p| p.number)
+            .filter(|p| *p != 0)
+            .or(match self.ports.as_slice() {
+                [port] => Some(*port),
+                _ => None,
+            })
+    }
+
+    /// `http route #2`: how a message names the route.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} route #{}",
+            self.route.kind.field(),
+            self.route.index + 1
+        )
+    }
+}
+
+/// The routes of a VirtualService that apply at `gateway` (a resolved `namespace/name` or
+/// `mesh`), looking at each match on its own: a route whose first match is for `mesh` on
+/// port 443 and second for the gateway on port 80 applies at the gateway on port 80 only.
+pub fn routes_at<'a>(
+    index: &Index,
+    i: usize,
+    vs: &'a VirtualService,
+    gateway: &str,
+) -> Vec<RouteAt<'a>> {
+    let bound = index.bound_gateways(i, vs);
+    let namespace = index.namespace(i);
+    let mut out = Vec::new();
+    for route in routes(vs) {
+        if route.matches.is_empty() {
+            if bound.iter().any(|g| g == gateway) {
+                out.push(RouteAt {
+                    route,
+                    ports: Vec::new(),
+                });
+            }
+            continue;
+        }
+        let mut applies = false;
+        let mut any_port = false;
+        let mut ports = Vec::new();
+        for m in route.matches {
+            let here = if m.gateways.is_empty() {
+                bound.iter().any(|g| g == gateway)
+            } else {
+                m.gateways
+                    .iter()
+                    .any(|g| index.resolve_gateway_name(g, namespace) == gateway)
+            };
+            if !here {
+                continue;
+            }
+            applies = true;
+            match m.port {
+                Some(port) if port != 0 => ports.push(port),
+                _ => any_port = true,
+            }
+        }
+        if applies {
+            if any_port {
+                ports.clear();
+            }
+            ports.sort_unstable();
+            ports.dedup();
+            out.push(RouteAt { route, ports });
+        }
+    }
+    out
+}
+
+/// The non-mesh gateways a VirtualService binds, as resolved references, with the Gateway
+/// each names when the input has it. Empty references (`""`, `ns/`) are left out.
+pub fn bound_gateways<'a>(
+    index: &Index<'a>,
+    i: usize,
+    vs: &VirtualService,
+) -> Vec<(String, Option<(usize, &'a Gateway)>)> {
+    let mut out: Vec<(String, Option<(usize, &'a Gateway)>)> = Vec::new();
+    for reference in index.bound_gateways(i, vs) {
+        let named = reference
+            .split_once('/')
+            .is_some_and(|(namespace, name)| !namespace.is_empty() && !name.is_empty());
+        if reference == MESH_GATEWAY || !named || out.iter().any(|(r, _)| *r == reference) {
+            continue;
+        }
+        let gateway = index.gateway(&reference);
+        out.push((reference, gateway));
+    }
+    out
+}
+
+/// The hosts of a VirtualService, resolved in its namespace (empty ones left out).
+pub fn vs_hosts(index: &Index, i: usize, vs: &VirtualService) -> Vec<String> {
+    vs.hosts
+        .iter()
+        .filter(|h| !h.is_empty())
+        .map(|h| hosts::resolve(h, index.namespace(i)))
+        .collect()
+}
+
+/// A destination's host, resolved in the VirtualService's namespace; `None` when empty.
+pub fn destination_host(index: &Index, i: usize, destination: &Destination) -> Option<String> {
+    (!destination.host.is_empty()).then(|| hosts::resolve(&destination.host, index.namespace(i)))
+}
+
+/// The cluster FQDN of a Service in the input.
+pub fn service_fqdn(index: &Index, service: usize) -> String {
+    format!(
+        "{}.{}.svc.{}",
+        index.name(service),
+        index.namespace(service),
+        hosts::CLUSTER_DOMAIN
+    )
+}
+
+/// Does a Service select the pods a Gateway's selector picks (both selectors agree on every
+/// label both name, and share at least one)?
+fn selects_gateway(service: &Service, gateway: &Gateway) -> bool {
+    !service.selector.is_empty()
+        && !gateway.selector.is_empty()
+        && gateway
+            .selector
+            .iter()
+            .all(|(k, v)| service.selector.get(k).is_none_or(|s| s == v))
+        && service
+            .selector
+            .iter()
+            .any(|(k, v)| gateway.selector.get(k) == Some(v))
+}
+
+/// Is `host` (a resolved mesh-hop destination) the Service in front of `gateway`'s pods?
+///
+/// When the input has the Service behind `host`, its selector decides; else, when the input
+/// has a Service for the Gateway's pods, the host must be that Service. Without either, a
+/// cluster-local Service host that is none of `not_gateway` (the VirtualService's own hosts
+/// and the gateway hop's destinations) is taken to be the gateway: that is what the mesh hop
+/// of every egress recipe looks like (`istio-egressgateway.istio-system.svc.cluster.local`).
+pub fn points_at_gateway(
+    index: &Index,
+    gateway: Option<&Gateway>,
+    host: &str,
+    not_gateway: &[String],
+) -> bool {
+    if let Some(service) = index.service_for_host(host) {
+        return match (gateway, &index.manifests[service].spec) {
+            (Some(gateway), crate::manifest::Spec::Service(spec)) => selects_gateway(spec, gateway),
+            _ => !not_gateway.iter().any(|h| h == host),
+        };
+    }
+    if let Some(service) = gateway.and_then(|g| index.gateway_service(g)) {
+        return service_fqdn(index, service) == host;
+    }
+    hosts::cluster_service(host).is_some() && !not_gateway.iter().any(|h| h == host)
+}
+
+/// A server host without its `namespace/` part.
+pub fn server_host(host: &str) -> &str {
+    host.rsplit_once('/').map_or(host, |(_, h)| h)
+}
+
+/// Does a Gateway server serve one of these (resolved) hosts?
+pub fn serves_any(server: &Server, hosts_: &[String]) -> bool {
+    server.hosts.iter().any(|pattern| {
+        let pattern = server_host(pattern);
+        hosts_.iter().any(|h| hosts::intersect(pattern, h))
+    })
+}
+
+/// A server's port number; `None` when it has none (or 0).
+pub fn server_port(server: &Server) -> Option<u32> {
+    server.port.as_ref().map(|p| p.number).filter(|n| *n != 0)
+}
+
+/// A server's protocol, upper case; empty when unset.
+pub fn server_protocol(server: &Server) -> String {
+    server
+        .port
+        .as_ref()
+        .and_then(|p| p.protocol.as_deref())
+        .unwrap_or_default()
+        .to_ascii_uppercase()
+}
+
+/// A server's TLS mode, upper case: `None` without a `tls` block; `PASSTHROUGH` when the
+/// block names no mode (the proto's default value).
+pub fn server_tls_mode(server: &Server) -> Option<String> {
+    server.tls.as_ref().map(|tls| {
+        tls.mode
+            .as_deref()
+            .filter(|m| !m.is_empty())
+            .unwrap_or("PASSTHROUGH")
+            .to_ascii_uppercase()
+    })
+}
+
+/// Protocols Istio handles with its HTTP connection manager (`protocol.IsHTTP`).
+pub fn is_http_protocol(protocol: &str) -> bool {
+    matches!(
+        protocol.to_ascii_uppercase().as_str(),
+        "HTTP" | "HTTP2" | "HTTP_PROXY" | "GRPC" | "GRPC-WEB"
+    )
+}
+
+/// The route kind a Gateway server builds its filter chain from, as Istio's
+/// `buildGatewayTCPBasedFilterChains` decides: plain HTTP servers and HTTPS servers that
+/// terminate TLS use `http:` routes; PASSTHROUGH servers forward by SNI with `tls:` routes;
+/// everything else (TCP, or TLS terminated and then proxied) uses `tcp:` routes. `None` when
+/// routes do not matter (AUTO_PASSTHROUGH) or the server is invalid (HTTPS/TLS without
+/// `tls`).
+pub fn served_route_kind(server: &Server) -> Option<RouteKind> {
+    let protocol = server_protocol(server);
+    if is_http_protocol(&protocol) {
+        return Some(RouteKind::Http);
+    }
+    match server_tls_mode(server).as_deref() {
+        None if matches!(protocol.as_str(), "HTTPS" | "TLS") => None,
+        Some("PASSTHROUGH") => Some(RouteKind::Tls),
+        Some("AUTO_PASSTHROUGH") => None,
+        Some(_) if protocol == "HTTPS" => Some(RouteKind::Http),
+        None | Some(_) => Some(RouteKind::Tcp),
+    }
+}
+
+/// What a client's DestinationRules say about TLS toward one port of one subset.
+#[derive(Clone, Copy, Debug)]
+pub enum ClientTlsSetting<'a> {
+    /// Set by this DestinationRule.
+    Set(usize, &'a ClientTls),
+    /// No rule sets TLS for it: the sidecar's default applies (auto mTLS, which sends plain
+    /// text to gateway pods: they carry no `security.istio.io/tlsMode` label).
+    Unset,
+    /// The subset is named but none of the rules defines it (another rule reports that).
+    UnknownSubset,
+}
+
+/// The TLS settings that the merged DestinationRules `rules` (as returned by
+/// [`Index::destination_rules_for`]) give traffic to `port` of `subset`. Istio merges rules
+/// for one host: the first rule with a top-level `trafficPolicy` gives it, the first rule
+/// defining a subset name gives the subset. The subset's settings win over the top level,
+/// port-level settings over policy-wide ones (`MergeTrafficPolicy`).
+pub fn client_tls<'a>(
+    index: &Index<'a>,
+    rules: &[usize],
+    subset: Option<&str>,
+    port: u32,
+) -> ClientTlsSetting<'a> {
+    let rule = |i: usize| match &index.manifests[i].spec {
+        crate::manifest::Spec::DestinationRule(rule) => Some(rule),
+        _ => None,
+    };
+    let top = rules
+        .iter()
+        .find_map(|&i| Some((i, rule(i)?.traffic_policy.as_ref()?)));
+    let subset_policy = match subset.filter(|s| !s.is_empty()) {
+        None => None,
+        Some(name) => {
+            let found = rules.iter().find_map(|&i| {
+                rule(i)?
+                    .subsets
+                    .iter()
+                    .find(|s| s.name == name)
+                    .map(|s| (i, s))
+            });
+            match found {
+                None => return ClientTlsSetting::UnknownSubset,
+                Some((i, s)) => s.traffic_policy.as_ref().map(|p| (i, p)),
+            }
+        }
+    };
+    subset_policy
+        .and_then(|(i, p)| p.tls_for_port(port).map(|t| (i, t)))
+        .or_else(|| top.and_then(|(i, p)| p.tls_for_port(port).map(|t| (i, t))))
+        .map_or(ClientTlsSetting::Unset, |(i, t)| {
+            ClientTlsSetting::Set(i, t)
+        })
+}
+
+/// The namespaces whose sidecars a mesh-bound VirtualService routes, as far as the input
+/// tells: its own, the namespaces its `exportTo` names, and, when it is exported everywhere,
+/// the namespaces that hold a DestinationRule for `host` (someone configured clients
+/// there; the egress-gateway recipes copy the gateway's DestinationRule into each client
+/// namespace).
+pub fn client_namespaces(index: &Index, i: usize, vs: &VirtualService, host: &str) -> Vec<String> {
+    let own = index.namespace(i).to_owned();
+    let mut out = vec![own.clone()];
+    let export_to: &[String] = if vs.export_to.is_empty() {
+        &index.mesh.default_virtual_service_export_to
+    } else {
+        &vs.export_to
+    };
+    for to in export_to {
+        match to.as_str() {
+            "." | "~" | "" => {}
+            "*" => {
+                for (r, rule) in index.destination_rules() {
+                    let rule_host = hosts::resolve(&rule.host, index.namespace(r));
+                    if rule.workload_selector.is_none() && hosts::covers(&rule_host, host) {
+                        out.push(index.namespace(r).to_owned());
+                    }
+                }
+            }
+            namespace => out.push(namespace.to_owned()),
+        }
+    }
+    let mut seen = Vec::new();
+    out.retain(|n| {
+        let keep = !seen.contains(n) && index.virtual_service_visible(i, vs, n);
+        seen.push(n.clone());
+        keep
+    });
+    out
+}
+
+/// One mesh hop into a Gateway server: a mesh route of VirtualService `vs` sends traffic to
+/// the Service in front of Gateway `gateway` on `port`, where `server` listens for one of
+/// the VirtualService's hosts.
+pub struct GatewayLeg<'a> {
+    pub vs: usize,
+    pub virtual_service: &'a VirtualService,
+    pub route: RouteAt<'a>,
+    pub destination: &'a Destination,
+    /// The gateway Service host (resolved).
+    pub host: String,
+    pub port: u32,
+    pub gateway: usize,
+    pub reference: String,
+    pub server: &'a Server,
+}
+
+/// Every mesh hop that reaches a server of a Gateway in the input: a mesh route whose
+/// destination is the Service in front of the Gateway's pods ([`points_at_gateway`]), on a
+/// port where the Gateway has a server for one of the VirtualService's hosts. The Gateway
+/// need not be bound by the same VirtualService: the mesh hop and the gateway hop are often
+/// split into two.
+pub fn gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
+    let mut legs = Vec::new();
+    for (i, vs) in index.virtual_services() {
+        let mesh_routes = routes_at(index, i, vs, MESH_GATEWAY);
+        if mesh_routes.is_empty() {
+            continue;
+        }
+        let own_hosts = vs_hosts(index, i, vs);
+        let bound = bound_gateways(index, i, vs);
+        for (gateway_index, gateway) in index.gateways() {
+            let reference = format!(
+                "{}/{}",
+                index.namespace(gateway_index),
+                index.name(gateway_index)
+            );
+            let mut not_gateway = own_hosts.clone();
+            if bound.iter().any(|(r, _)| *r == reference) {
+                for route in routes_at(index, i, vs, &reference) {
+                    for d in &route.route.destinations {
+                        not_gateway.extend(destination_host(index, i, d));
+                    }
+                }
+            }
+            for route in &mesh_routes {
+                for destination in &route.route.destinations {
+                    let Some(host) = destination_host(index, i, destination) else {
+                        continue;
+                    };
+                    if !points_at_gateway(index, Some(gateway), &host, &not_gateway) {
+                        continue;
+                    }
+                    let Some(port) = route.destination_port(destination) else {
+                        continue;
+                    };
+                    for server in &gateway.servers {
+                        if server_port(server) == Some(port) && serves_any(server, &own_hosts) {
+                            legs.push(GatewayLeg {
+                                vs: i,
+                                virtual_service: vs,
+                                route: route.clone(),
+                                destination,
+                                host: host.clone(),
+                                port,
+                                gateway: gateway_index,
+                                reference: reference.clone(),
+                                server,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    legs
+}
+
+/// ` (subset cnn)` or nothing: how a message names a destination's subset.
+pub fn subset_text(destination: &Destination) -> String {
+    destination
+        .subset
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map_or_else(String::new, |s| format!(" (subset {s})"))
+}
