@@ -43,7 +43,10 @@ const ANALYZER_CODES: &[(&str, &[&str])] = &[
         "virtualservice.GatewayAnalyzer",
         &["IST0101", "IST0132", "IST0165"],
     ),
-    ("destinationrule.CaCertificateAnalyzer", &["IST0128", "IST0129"]),
+    (
+        "destinationrule.CaCertificateAnalyzer",
+        &["IST0128", "IST0129"],
+    ),
     ("serviceentry.ProtocolAddressesAnalyzer", &["IST0134"]),
     (
         "serviceentry.ConflictingServiceEntryProtocolAnalyzer",
@@ -99,14 +102,22 @@ const KNOWN_DIFFERENCES: &[KnownDifference] = &[
     },
 ];
 
-/// Rows of `expected.md` that `expected.json` leaves out but that exercise our rules; they
-/// are checked the same way. Each is (row, files, analyzer, expected `code resource` pairs).
-const EXTRA_ROWS: &[(u64, &[&str], &str, &[(&str, &str)])] = &[(
-    4,
-    &["testdata/gateway-correct-port.yaml"],
-    "gateway.IngressGatewayPortAnalyzer",
-    &[],
-)];
+/// A row of `expected.md` that `expected.json` leaves out but that exercises our rules.
+struct ExtraRow {
+    row: u64,
+    files: &'static [&'static str],
+    analyzer: &'static str,
+    /// (Istio code, resource)
+    expected: &'static [(&'static str, &'static str)],
+}
+
+/// Rows of `expected.md` missing from `expected.json`, checked the same way.
+const EXTRA_ROWS: &[ExtraRow] = &[ExtraRow {
+    row: 4,
+    files: &["testdata/gateway-correct-port.yaml"],
+    analyzer: "gateway.IngressGatewayPortAnalyzer",
+    expected: &[],
+}];
 
 /// What Istio's test harness adds to every row (`IstiodAnalyzer.AddDefaultResources`): the
 /// default ingress gateway, a pod and its Service in `istio-system`, as `istioctl analyze`
@@ -141,7 +152,7 @@ spec:
 
 /// One test vector.
 struct Row {
-    row: u64,
+    number: u64,
     files: Vec<String>,
     mesh: Option<String>,
     analyzer: String,
@@ -151,8 +162,8 @@ struct Row {
 
 fn rows() -> Vec<Row> {
     let path = reference_dir().join("expected.json");
-    let text = fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text =
+        fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let json: Value = serde_json::from_str(&text).expect("expected.json is JSON");
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
@@ -169,7 +180,7 @@ fn rows() -> Vec<Row> {
             let mesh = strings(&row["mesh"]);
             assert!(mesh.len() <= 1, "one mesh config per row");
             Row {
-                row: row["row"].as_u64().expect("row number"),
+                number: row["row"].as_u64().expect("row number"),
                 files: strings(&row["files"]),
                 mesh: mesh.into_iter().next(),
                 analyzer: row["analyzer"]
@@ -194,23 +205,25 @@ fn rows() -> Vec<Row> {
             }
         })
         .collect();
-    for (row, files, analyzer, expected) in EXTRA_ROWS {
+    for extra in EXTRA_ROWS {
         assert!(
-            rows.iter().all(|r| r.row != *row),
-            "row {row} is in expected.json now: drop it from EXTRA_ROWS"
+            rows.iter().all(|r| r.number != extra.row),
+            "row {} is in expected.json now: drop it from EXTRA_ROWS",
+            extra.row
         );
         rows.push(Row {
-            row: *row,
-            files: files.iter().map(|f| (*f).to_owned()).collect(),
+            number: extra.row,
+            files: extra.files.iter().map(|f| (*f).to_owned()).collect(),
             mesh: None,
-            analyzer: (*analyzer).to_owned(),
-            expected: expected
+            analyzer: extra.analyzer.to_owned(),
+            expected: extra
+                .expected
                 .iter()
                 .map(|(c, r)| ((*c).to_owned(), (*r).to_owned()))
                 .collect(),
         });
     }
-    rows.sort_by_key(|r| r.row);
+    rows.sort_by_key(|r| r.number);
     rows
 }
 
@@ -227,7 +240,10 @@ fn rule_for(code: &str, analyzer: &str) -> Option<&'static str> {
         .filter(|r| r.istio_codes.contains(&code))
         .map(|r| r.code.id)
         .collect();
-    assert!(rules.len() <= 1, "{code} is claimed by several rules: {rules:?}");
+    assert!(
+        rules.len() <= 1,
+        "{code} is claimed by several rules: {rules:?}"
+    );
     rules.first().copied()
 }
 
@@ -277,7 +293,7 @@ fn our_rules_report_what_istios_analyzers_report() {
         let Some((_, codes)) = ANALYZER_CODES.iter().find(|(a, _)| *a == row.analyzer) else {
             failures.push(format!(
                 "row {}: analyzer {} is not in ANALYZER_CODES; add the codes it reports",
-                row.row, row.analyzer
+                row.number, row.analyzer
             ));
             continue;
         };
@@ -286,7 +302,7 @@ fn our_rules_report_what_istios_analyzers_report() {
                 failures.push(format!(
                     "row {}: {code} ({resource}) is not among the codes of {} in \
                      ANALYZER_CODES",
-                    row.row, row.analyzer
+                    row.number, row.analyzer
                 ));
             }
         }
@@ -309,7 +325,7 @@ fn our_rules_report_what_istios_analyzers_report() {
             let mut ours: BTreeSet<String> = found.get(rule).cloned().unwrap_or_default();
             for known in KNOWN_DIFFERENCES
                 .iter()
-                .filter(|k| k.row == row.row && k.rule == rule)
+                .filter(|k| k.row == row.number && k.rule == rule)
             {
                 let (side, present) = match known.side {
                     Side::OnlyIstio => (&mut expected, !ours.contains(known.resource)),
@@ -325,7 +341,7 @@ fn our_rules_report_what_istios_analyzers_report() {
                 failures.push(format!(
                     "row {} ({}, {rule}): Istio reports but {rule} does not: {missing:?}; \
                      {rule} reports but Istio does not: {extra:?}",
-                    row.row,
+                    row.number,
                     row.files.join(" + ")
                 ));
             }

@@ -81,7 +81,11 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             if bound.iter().any(|(other, _, _)| *other == g) {
                 continue;
             }
-            bound.push((g, resolved, admitted(gateway, index.namespace(g), namespace)));
+            bound.push((
+                g,
+                resolved,
+                admitted(gateway, index.namespace(g), namespace),
+            ));
         }
         let accepts = |admitted: &Admitted, host: &str| {
             admitted.hosts.iter().any(|h| hosts::intersect(h, host))

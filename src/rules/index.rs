@@ -549,9 +549,7 @@ fn most_specific<T: Copy>(
         }
         let better = match &best {
             None => true,
-            Some(current) => {
-                current != host && (pattern == host || pattern.len() > current.len())
-            }
+            Some(current) => current != host && (pattern == host || pattern.len() > current.len()),
         };
         if better {
             best = Some(pattern.clone());

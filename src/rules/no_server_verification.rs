@@ -73,6 +73,9 @@ fn places(rule: &DestinationRule) -> Vec<Place<'_>> {
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     for (i, rule) in index.destination_rules() {
+        if rule.host.is_empty() {
+            continue;
+        }
         let host = hosts::resolve(&rule.host, index.namespace(i));
         let entry_names = entry_gives_names(index, &host);
         for place in places(rule) {
@@ -83,9 +86,8 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             let mode = tls.mode();
             let target = target(&host, &place);
             let given = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
-            let name_unchecked = given(&tls.sni)
-                && tls.subject_alt_names.is_empty()
-                && !entry_names;
+            let name_unchecked =
+                given(&tls.sni) && tls.subject_alt_names.is_empty() && !entry_names;
             let name_text = if name_unchecked {
                 format!(
                     "; with `sni` set and no `subjectAltNames` the name on the certificate \

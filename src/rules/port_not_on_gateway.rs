@@ -43,7 +43,11 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                     continue;
                 }
                 exposed.insert(port.port);
-                match port.target_port.as_ref().and_then(|t| t.number()) {
+                match port
+                    .target_port
+                    .as_ref()
+                    .and_then(crate::manifest::IntOrString::number)
+                {
                     Some(target) if target != 0 && target != port.port => {
                         exposed.insert(target);
                         shown.push(format!("{} (to {target})", port.port));
@@ -60,7 +64,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             [one] => format!("Service {one}"),
             _ => format!("Services {}", names.join(", ")),
         };
-        let exposes = if shown.is_empty() {
+        let exposed_text = if shown.is_empty() {
             "no TCP port".to_owned()
         } else {
             format!("ports {}", shown.join(", "))
@@ -82,7 +86,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                 i,
                 format!(
                     "Gateway has a server on port {number}, but {service_text} in front of \
-                     its pods ({}) exposes {exposes}: traffic sent to the gateway on port \
+                     its pods ({}) exposes {exposed_text}: traffic sent to the gateway on port \
                      {number} never reaches this listener (a sidecar has no cluster for that \
                      Service port: 503 for HTTP, a closed connection otherwise)",
                     selector.join(","),

@@ -44,10 +44,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             }
             let (what, effect) = match place {
                 Place::Mirror => ("mirrors traffic", "the mirrored copies are dropped"),
-                Place::Route(_) => (
-                    "routes",
-                    "requests fail with 503 (NC: cluster not found)",
-                ),
+                Place::Route(_) => ("routes", "requests fail with 503 (NC: cluster not found)"),
             };
             let where_ = match place {
                 Place::Mirror => String::new(),
