@@ -74,6 +74,10 @@ pub struct ServiceEntry {
     pub export_to: Vec<String>,
     #[serde(default, alias = "workload_selector")]
     pub workload_selector: Option<WorkloadSelector>,
+    /// The identities the entry's servers present; Istio verifies them when a
+    /// DestinationRule that originates TLS names none.
+    #[serde(default, alias = "subject_alt_names")]
+    pub subject_alt_names: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -173,10 +177,19 @@ pub struct HttpRoute {
     pub route: Vec<RouteDestination>,
     #[serde(default)]
     pub mirror: Option<Destination>,
+    /// Mirrors beside (or instead of) `mirror`.
+    #[serde(default)]
+    pub mirrors: Vec<HttpMirrorPolicy>,
     #[serde(default)]
     pub redirect: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "directResponse", alias = "direct_response")]
     pub direct_response: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct HttpMirrorPolicy {
+    #[serde(default)]
+    pub destination: Option<Destination>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

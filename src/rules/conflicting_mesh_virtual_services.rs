@@ -1,5 +1,137 @@
-//! M019-conflicting-mesh-virtual-services: not yet written.
+//! M019 `conflicting-mesh-virtual-services`: several VirtualServices for the sidecars
+//! (`mesh`) declare the same host, and some namespace sees them all.
+//!
+//! A sidecar builds one virtual host per host name. When two VirtualServices visible to it
+//! declare the same host for `mesh`, Istio keeps the routes of one (those exported to the
+//! client's namespace by `.` or by name before those exported everywhere, the oldest first)
+//! and drops the other's as a duplicate domain (`pilot_duplicate_domains`, "duplicate domain from virtual
+//! service"). Which routes the sidecars follow then depends on creation order: an egress
+//! recipe's "send edition.cnn.com to the egress gateway" can be silently replaced by a
+//! team's "timeout for edition.cnn.com" VirtualService, and traffic leaves directly.
+//!
+//! A VirtualService applies to sidecars when it has no `gateways` or lists `mesh`. Two of them
+//! conflict when their hosts (short names resolved in each one's namespace) overlap and their
+//! `exportTo` scopes share a namespace. The same host is an error, as Istio's analyzer has it
+//! (IST0109, ConflictingMeshGatewayVirtualServiceHosts). Hosts that only overlap through a
+//! wildcard (`*.example.com` and `api.example.com`) are a warning: Envoy picks the most
+//! specific name, so the wildcard's routes do not apply to the names the other declares; the
+//! analyzer reports this when one of the two is exported to every namespace and the other is
+//! not.
 
-use super::{Finding, Index};
+use super::index::{ExportScope, MESH_GATEWAY};
+use super::{Finding, Index, hosts};
+use crate::diagnostic::{Severity, codes};
 
-pub fn check(_index: &Index, _findings: &mut Vec<Finding>) {}
+struct MeshService {
+    vs: usize,
+    scope: ExportScope,
+    hosts: Vec<String>,
+}
+
+pub fn check(index: &Index, findings: &mut Vec<Finding>) {
+    let mesh: Vec<MeshService> = index
+        .virtual_services()
+        .filter(|(_, vs)| vs.gateways.is_empty() || vs.gateways.iter().any(|g| g == MESH_GATEWAY))
+        .map(|(i, vs)| {
+            let namespace = index.namespace(i);
+            let mut hosts: Vec<String> = vs
+                .hosts
+                .iter()
+                .filter(|h| !h.is_empty())
+                .map(|h| hosts::resolve(h, namespace))
+                .collect();
+            hosts.sort();
+            hosts.dedup();
+            MeshService {
+                vs: i,
+                scope: Index::export_scope(
+                    &vs.export_to,
+                    &index.mesh.default_virtual_service_export_to,
+                    namespace,
+                ),
+                hosts,
+            }
+        })
+        .collect();
+    for mine in &mesh {
+        for host in &mine.hosts {
+            let mut same: Vec<(&MeshService, String)> = Vec::new();
+            let mut overlapping: Vec<(&MeshService, &str, String)> = Vec::new();
+            for other in &mesh {
+                if other.vs == mine.vs || !other.scope.overlaps(&mine.scope) {
+                    continue;
+                }
+                let common = mine.scope.common(&other.scope);
+                for theirs in &other.hosts {
+                    if theirs == host {
+                        same.push((other, common.clone()));
+                    } else if hosts::intersect(theirs, host) {
+                        overlapping.push((other, theirs, common.clone()));
+                    }
+                }
+            }
+            if !same.is_empty() {
+                let names: Vec<String> = same.iter().map(|(o, _)| qualified(index, o.vs)).collect();
+                let mut finding = Finding::new(
+                    codes::CONFLICTING_MESH_VIRTUAL_SERVICES,
+                    mine.vs,
+                    format!(
+                        "VirtualService declares host {host} for the sidecars (mesh), and so \
+                         does {} {} (visible together in {}): sidecars apply the routes of \
+                         only one of them (exported to their namespace by `.` or by name \
+                         first, then the oldest) and drop the others', so which routes apply \
+                         depends on the client's namespace and on creation order",
+                        plural("VirtualService", names.len()),
+                        names.join(", "),
+                        same[0].1,
+                    ),
+                )
+                .help(format!(
+                    "merge the routes for {host} into one VirtualService, or give the \
+                     VirtualServices `exportTo` scopes that do not overlap"
+                ));
+                for (other, _) in &same {
+                    finding = finding.related(other.vs);
+                }
+                findings.push(finding);
+            }
+            for (other, theirs, common) in overlapping {
+                let (wide, narrow) = if hosts::covers(host, theirs) {
+                    (host.as_str(), theirs)
+                } else {
+                    (theirs, host.as_str())
+                };
+                let mut finding = Finding::new(
+                    codes::CONFLICTING_MESH_VIRTUAL_SERVICES,
+                    mine.vs,
+                    format!(
+                        "VirtualService declares host {host} for the sidecars (mesh), which \
+                         overlaps host {theirs} of VirtualService {} (visible together in \
+                         {common}): for {narrow} sidecars use only the routes declared for \
+                         {narrow}, never those for {wide}",
+                        qualified(index, other.vs),
+                    ),
+                )
+                .related(other.vs)
+                .help(format!(
+                    "if traffic to {narrow} should follow the routes for {wide}, repeat \
+                     them in the VirtualService for {narrow}, or merge the two"
+                ));
+                finding.severity = Severity::Warning;
+                findings.push(finding);
+            }
+        }
+    }
+}
+
+fn qualified(index: &Index, i: usize) -> String {
+    format!("{}/{}", index.namespace(i), index.name(i))
+}
+
+fn plural(word: &str, count: usize) -> String {
+    if count == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
+}

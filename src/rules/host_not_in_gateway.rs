@@ -1,5 +1,188 @@
-//! M018-host-not-in-gateway: not yet written.
+//! M018 `host-not-in-gateway`: a VirtualService bound to a Gateway declares hosts that the
+//! Gateway's servers do not accept.
+//!
+//! A gateway proxy applies a VirtualService's routes only for the hosts both the
+//! VirtualService and one of the Gateway's servers name. A server host is `host`,
+//! `*/host` (any namespace), `./host` (the Gateway's own namespace) or `ns/host`: the
+//! namespace part says which namespaces' VirtualServices may bind to it. If none of the
+//! VirtualService's hosts is accepted, its routes never reach that gateway; if some host is
+//! accepted by none of its gateways, routes for that host never apply there. For an egress
+//! route that is the gateway hop: sidecars send the traffic to the egress gateway, which has
+//! no route for it (`404` for HTTP, a closed connection for TLS).
+//!
+//! Istio's analyzer reports the first case as IST0132 (VirtualServiceHostNotFoundInGateway,
+//! from `virtualservice.GatewayAnalyzer`): per bound Gateway, no VirtualService host matches
+//! any server host admitted for the VirtualService's namespace. That is an error here. A
+//! host that none of the bound Gateways accepts while others are accepted is a warning
+//! (the analyzer does not report it). A Gateway that is not in the input is M017's finding,
+//! not this rule's (the analyzer reports both).
 
-use super::{Finding, Index};
+use super::index::MESH_GATEWAY;
+use super::{Finding, Index, hosts};
+use crate::diagnostic::{Severity, codes};
+use crate::manifest::Gateway;
 
-pub fn check(_index: &Index, _findings: &mut Vec<Finding>) {}
+/// A Gateway's server hosts as a VirtualService namespace sees them: the host names it may
+/// bind to, and the hosts that the namespace part keeps from it (with that part).
+struct Admitted {
+    hosts: Vec<String>,
+    refused: Vec<String>,
+}
+
+fn admitted(gateway: &Gateway, gateway_namespace: &str, vs_namespace: &str) -> Admitted {
+    let mut out = Admitted {
+        hosts: Vec::new(),
+        refused: Vec::new(),
+    };
+    for host in gateway.servers.iter().flat_map(|s| &s.hosts) {
+        match host.split_once('/') {
+            None => out.hosts.push(host.clone()),
+            Some((namespace, name)) => {
+                let namespace = if namespace == "." {
+                    gateway_namespace
+                } else {
+                    namespace
+                };
+                if namespace == "*" || namespace == vs_namespace {
+                    out.hosts.push(name.to_owned());
+                } else {
+                    out.refused.push(format!("{namespace}/{name}"));
+                }
+            }
+        }
+    }
+    out.hosts.retain(|h| !h.is_empty());
+    out.hosts.dedup();
+    out
+}
+
+pub fn check(index: &Index, findings: &mut Vec<Finding>) {
+    for (i, vs) in index.virtual_services() {
+        let namespace = index.namespace(i);
+        let vs_hosts: Vec<String> = vs
+            .hosts
+            .iter()
+            .filter(|h| !h.is_empty())
+            .map(|h| hosts::resolve(h, namespace))
+            .collect();
+        if vs_hosts.is_empty() {
+            continue;
+        }
+        // (gateway, resolved reference, hosts it admits)
+        let mut bound: Vec<(usize, String, Admitted)> = Vec::new();
+        for reference in &vs.gateways {
+            if reference == MESH_GATEWAY || reference.is_empty() {
+                continue;
+            }
+            let resolved = index.resolve_gateway_name(reference, namespace);
+            let Some((g, gateway)) = index.gateway(&resolved) else {
+                continue;
+            };
+            if bound.iter().any(|(other, _, _)| *other == g) {
+                continue;
+            }
+            bound.push((
+                g,
+                resolved,
+                admitted(gateway, index.namespace(g), namespace),
+            ));
+        }
+        let accepts = |admitted: &Admitted, host: &str| {
+            admitted.hosts.iter().any(|h| hosts::intersect(h, host))
+        };
+        let mut any_accepted = false;
+        for (g, resolved, admitted) in &bound {
+            if vs_hosts.iter().any(|h| accepts(admitted, h)) {
+                any_accepted = true;
+                continue;
+            }
+            findings.push(none_accepted(index, i, *g, resolved, &vs_hosts, admitted));
+        }
+        if !any_accepted {
+            continue;
+        }
+        for host in &vs_hosts {
+            if bound.iter().any(|(_, _, admitted)| accepts(admitted, host)) {
+                continue;
+            }
+            let names: Vec<&str> = bound.iter().map(|(_, r, _)| r.as_str()).collect();
+            let mut finding = Finding::new(
+                codes::HOST_NOT_IN_GATEWAY,
+                i,
+                format!(
+                    "VirtualService host {host} is accepted by none of its Gateways ({}): \
+                     the gateway proxies never apply its routes for {host}, so traffic for it \
+                     that reaches them finds no route (404, or a closed connection for TLS)",
+                    names.join(", ")
+                ),
+            )
+            .help(format!(
+                "add {host} to the `hosts` of the Gateway server that should carry it, or \
+                 move {host} to a VirtualService of its own"
+            ));
+            finding.severity = Severity::Warning;
+            for (g, _, _) in &bound {
+                finding = finding.related(*g);
+            }
+            findings.push(finding);
+        }
+    }
+}
+
+fn none_accepted(
+    index: &Index,
+    vs_index: usize,
+    gateway_index: usize,
+    resolved: &str,
+    vs_hosts: &[String],
+    admitted: &Admitted,
+) -> Finding {
+    let vs_namespace = index.namespace(vs_index);
+    let server_hosts = if admitted.hosts.is_empty() && admitted.refused.is_empty() {
+        "it has no server hosts".to_owned()
+    } else if admitted.hosts.is_empty() {
+        format!("it accepts no host for namespace {vs_namespace}")
+    } else {
+        format!("it accepts {}", admitted.hosts.join(", "))
+    };
+    let refused: Vec<String> = admitted
+        .refused
+        .iter()
+        .map(|host| {
+            let namespace = host.split_once('/').map_or("", |(ns, _)| ns);
+            format!("server host {host} admits only VirtualServices of namespace {namespace}")
+        })
+        .collect();
+    let refused = if refused.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", refused.join("; "))
+    };
+    let gateway_name = index.name(gateway_index);
+    let help = if admitted.refused.is_empty() {
+        format!(
+            "add {} to the `hosts` of the server of Gateway {gateway_name} that should \
+             carry it, or bind the VirtualService to the Gateway that serves its hosts",
+            vs_hosts[0]
+        )
+    } else {
+        format!(
+            "write the Gateway server host as `{vs_namespace}/<host>` or `*/<host>` to admit \
+             VirtualServices of namespace {vs_namespace}, or move the VirtualService to the \
+             namespace the server host names"
+        )
+    };
+    Finding::new(
+        codes::HOST_NOT_IN_GATEWAY,
+        vs_index,
+        format!(
+            "VirtualService is bound to Gateway {resolved}, but none of its hosts ({}) is \
+             accepted by that Gateway ({server_hosts}{refused}): the gateway never applies \
+             these routes, so traffic sent to it finds no route (404, or a closed connection \
+             for TLS)",
+            vs_hosts.join(", ")
+        ),
+    )
+    .related(gateway_index)
+    .help(help)
+}

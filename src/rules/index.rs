@@ -255,6 +255,30 @@ impl<'a> Index<'a> {
         })
     }
 
+    /// The namespaces a resource of namespace `owner` with this `exportTo` (empty: the mesh
+    /// default) is visible to, as a set that can be compared with another resource's.
+    pub fn export_scope(export_to: &[String], default: &[String], owner: &str) -> ExportScope {
+        let list = if export_to.is_empty() {
+            default
+        } else {
+            export_to
+        };
+        let mut namespaces = BTreeSet::new();
+        for to in list {
+            match to.as_str() {
+                "*" => return ExportScope::All,
+                "~" => {}
+                "." => {
+                    namespaces.insert(owner.to_owned());
+                }
+                namespace => {
+                    namespaces.insert(namespace.to_owned());
+                }
+            }
+        }
+        ExportScope::Namespaces(namespaces)
+    }
+
     pub fn entry_visible(&self, i: usize, entry: &ServiceEntry, viewer: &str) -> bool {
         Self::exported(
             &entry.export_to,
@@ -338,14 +362,26 @@ impl<'a> Index<'a> {
     }
 
     /// `name` -> `namespace/name` in the VirtualService's namespace; `ns/name` and `mesh`
-    /// as written. (A dotted `name.namespace` form is old and still accepted by Istio.)
+    /// as written, `./name` in the VirtualService's namespace. A dotted name is the old
+    /// FQDN form, still accepted by Istio (`resolveGatewayName`): `name.ns` and
+    /// `name.ns.svc.cluster.local` are both `ns/name`.
     pub fn resolve_gateway_name(&self, reference: &str, namespace: &str) -> String {
-        if reference == MESH_GATEWAY || reference.contains('/') {
+        if reference == MESH_GATEWAY {
             return reference.to_owned();
         }
+        if let Some((ns, name)) = reference.split_once('/') {
+            return if ns == "." {
+                format!("{namespace}/{name}")
+            } else {
+                reference.to_owned()
+            };
+        }
         match reference.split_once('.') {
-            Some((name, ns)) if !ns.contains('.') => format!("{ns}/{name}"),
-            _ => format!("{namespace}/{reference}"),
+            Some((name, rest)) => {
+                let ns = rest.split_once('.').map_or(rest, |(ns, _)| ns);
+                format!("{ns}/{name}")
+            }
+            None => format!("{namespace}/{reference}"),
         }
     }
 
@@ -421,11 +457,21 @@ impl<'a> Index<'a> {
     /// A Service in the input in front of a Gateway's pods: one whose selector and the
     /// Gateway's selector agree on every label both name.
     pub fn gateway_service(&self, gateway: &Gateway) -> Option<usize> {
+        self.gateway_services(gateway).first().copied()
+    }
+
+    /// Every Service in the input in front of a Gateway's pods, in input order. Istio's
+    /// analyzer finds the pods the Gateway selects, then the Services that select those
+    /// pods. The input has no pods, so a Service counts when a pod carrying both selectors'
+    /// labels could exist (they agree on every label both name) and they share a label (so
+    /// the Service is not merely unrelated): `istio: egressgateway` on the Gateway and
+    /// `app: istio-egressgateway, istio: egressgateway` on the Service match.
+    pub fn gateway_services(&self, gateway: &Gateway) -> Vec<usize> {
         if gateway.selector.is_empty() {
-            return None;
+            return Vec::new();
         }
         self.services()
-            .find(|(_, service)| {
+            .filter(|(_, service)| {
                 !service.selector.is_empty()
                     && gateway
                         .selector
@@ -437,6 +483,7 @@ impl<'a> Index<'a> {
                         .any(|(k, v)| gateway.selector.get(k) == Some(v))
             })
             .map(|(i, _)| i)
+            .collect()
     }
 
     // -----------------------------------------------------------------------------------
@@ -477,6 +524,47 @@ impl<'a> Index<'a> {
             }
         }
         in_namespace(&self.mesh.root_namespace)
+    }
+}
+
+/// Where a resource is visible, from its `exportTo` ([`Index::export_scope`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExportScope {
+    /// Every namespace (`*`).
+    All,
+    /// These namespaces only; empty for `~` (hidden from all).
+    Namespaces(BTreeSet<String>),
+}
+
+impl ExportScope {
+    /// Is there a namespace that sees both?
+    pub fn overlaps(&self, other: &ExportScope) -> bool {
+        match (self, other) {
+            (ExportScope::All, ExportScope::All) => true,
+            (ExportScope::All, ExportScope::Namespaces(n))
+            | (ExportScope::Namespaces(n), ExportScope::All) => !n.is_empty(),
+            (ExportScope::Namespaces(a), ExportScope::Namespaces(b)) => !a.is_disjoint(b),
+        }
+    }
+
+    /// The namespaces that see both, for messages: `every namespace` or a list.
+    pub fn common(&self, other: &ExportScope) -> String {
+        match (self, other) {
+            (ExportScope::All, ExportScope::All) => "every namespace".to_owned(),
+            (ExportScope::All, ExportScope::Namespaces(n))
+            | (ExportScope::Namespaces(n), ExportScope::All) => namespace_list(n.iter()),
+            (ExportScope::Namespaces(a), ExportScope::Namespaces(b)) => {
+                namespace_list(a.intersection(b))
+            }
+        }
+    }
+}
+
+fn namespace_list<'s>(namespaces: impl Iterator<Item = &'s String>) -> String {
+    let names: Vec<&str> = namespaces.map(String::as_str).collect();
+    match names.as_slice() {
+        [one] => format!("namespace {one}"),
+        _ => format!("namespaces {}", names.join(", ")),
     }
 }
 

@@ -1,5 +1,145 @@
-//! M016-unknown-subset: not yet written.
+//! M016 `unknown-subset`: a route or mirror sends traffic to a `subset` that no
+//! DestinationRule for the destination host defines.
+//!
+//! A subset is a name a DestinationRule gives to a group of the host's endpoints. Istio
+//! turns the route into a reference to the Envoy cluster `outbound|<port>|<subset>|<host>`,
+//! and builds that cluster only from the subsets of the host's DestinationRule. With no such
+//! subset the route points at a cluster that does not exist: every request fails with `503`
+//! (`NC`, cluster not found), and mirrored traffic is silently dropped. In the egress recipes
+//! this is the sidecar hop to the egress gateway: `subset: cnn` of
+//! `istio-egressgateway.istio-system.svc.cluster.local` needs a DestinationRule for the
+//! gateway's Service that lists `cnn`.
+//!
+//! Istio's analyzer reports the same as IST0101 (ReferencedResourceNotFound, "host+subset in
+//! destinationrule", from `virtualservice.DestinationRuleAnalyzer`): hosts are compared after
+//! short names are resolved in the namespace of each resource, and any DestinationRule in
+//! the input counts, wherever it lives. A DestinationRule for a wildcard host that covers
+//! the destination counts too, as it does at run time. Whether the proxy that runs the route
+//! can *see* the rule (`exportTo`, namespaces) is left to M021 and M022.
 
-use super::{Finding, Index};
+use super::{Finding, Index, hosts};
+use crate::diagnostic::codes;
+use crate::manifest::{Destination, VirtualService};
 
-pub fn check(_index: &Index, _findings: &mut Vec<Finding>) {}
+pub fn check(index: &Index, findings: &mut Vec<Finding>) {
+    for (i, vs) in index.virtual_services() {
+        for (destination, place) in destinations(vs) {
+            let Some(subset) = destination.subset.as_deref().filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            if destination.host.is_empty() {
+                continue;
+            }
+            let host = hosts::resolve(&destination.host, index.namespace(i));
+            let rules: Vec<(usize, Vec<&str>)> = index
+                .destination_rules()
+                .filter(|(r, rule)| {
+                    !rule.host.is_empty()
+                        && hosts::covers(&hosts::resolve(&rule.host, index.namespace(*r)), &host)
+                })
+                .map(|(r, rule)| (r, rule.subsets.iter().map(|s| s.name.as_str()).collect()))
+                .collect();
+            if rules.iter().any(|(_, names)| names.contains(&subset)) {
+                continue;
+            }
+            let (what, effect) = match place {
+                Place::Mirror => ("mirrors traffic", "the mirrored copies are dropped"),
+                Place::Route(_) => ("routes", "requests fail with 503 (NC: cluster not found)"),
+            };
+            let where_ = match place {
+                Place::Mirror => String::new(),
+                Place::Route(kind) => format!(" ({kind} route)"),
+            };
+            let defined = if rules.is_empty() {
+                format!("no DestinationRule in the input is for {host}")
+            } else {
+                let described: Vec<String> = rules
+                    .iter()
+                    .map(|(r, names)| {
+                        if names.is_empty() {
+                            format!("DestinationRule {} defines no subsets", index.name(*r))
+                        } else {
+                            format!(
+                                "DestinationRule {} defines {}",
+                                index.name(*r),
+                                names.join(", ")
+                            )
+                        }
+                    })
+                    .collect();
+                described.join("; ")
+            };
+            let mut finding = Finding::new(
+                codes::UNKNOWN_SUBSET,
+                i,
+                format!(
+                    "VirtualService {what} to subset `{subset}` of {host}{where_}, but \
+                     {defined}: Envoy has no cluster for that subset, so {effect}"
+                ),
+            )
+            .help(if rules.is_empty() {
+                format!(
+                    "add a DestinationRule for {host} with a subset named `{subset}`, or \
+                     remove `subset` from the destination"
+                )
+            } else {
+                format!(
+                    "add a subset named `{subset}` to the DestinationRule for {host}, or \
+                     use one of the subsets it defines"
+                )
+            });
+            for (r, _) in &rules {
+                finding = finding.related(*r);
+            }
+            findings.push(finding);
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Place {
+    Route(&'static str),
+    Mirror,
+}
+
+/// Every destination of a VirtualService with where it is: route destinations of all three
+/// route kinds, `mirror` and `mirrors`.
+fn destinations(vs: &VirtualService) -> Vec<(&Destination, Place)> {
+    let mut out = Vec::new();
+    for route in &vs.http {
+        out.extend(
+            route
+                .route
+                .iter()
+                .filter_map(|r| r.destination.as_ref())
+                .map(|d| (d, Place::Route("http"))),
+        );
+        out.extend(route.mirror.iter().map(|d| (d, Place::Mirror)));
+        out.extend(
+            route
+                .mirrors
+                .iter()
+                .filter_map(|m| m.destination.as_ref())
+                .map(|d| (d, Place::Mirror)),
+        );
+    }
+    for route in &vs.tls {
+        out.extend(
+            route
+                .route
+                .iter()
+                .filter_map(|r| r.destination.as_ref())
+                .map(|d| (d, Place::Route("tls"))),
+        );
+    }
+    for route in &vs.tcp {
+        out.extend(
+            route
+                .route
+                .iter()
+                .filter_map(|r| r.destination.as_ref())
+                .map(|d| (d, Place::Route("tcp"))),
+        );
+    }
+    out
+}
