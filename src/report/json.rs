@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::{Entry, display_path};
+use crate::diagnostic::Severity;
 use crate::manifest::ResourceRef;
 use crate::source::Sources;
 
@@ -14,8 +15,7 @@ pub struct JsonFinding {
     pub code: String,
     /// The code's kebab-case name: `tls-inside-tls`.
     pub name: String,
-    /// `error`, `warning` or `info`.
-    pub severity: String,
+    pub severity: JsonSeverity,
     pub message: String,
     /// The resource at fault; `null` for a document that could not be read.
     pub resource: Option<ResourceRef>,
@@ -25,13 +25,26 @@ pub struct JsonFinding {
     pub line: Option<usize>,
 }
 
+/// How serious a finding is: `error` fails the check (exit 1), the others do not.
+#[derive(Clone, Copy, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonSeverity {
+    Error,
+    Warning,
+    Info,
+}
+
 pub fn findings(entries: &[Entry], sources: &Sources) -> Vec<JsonFinding> {
     entries
         .iter()
         .map(|entry| JsonFinding {
             code: entry.code.id.to_owned(),
             name: entry.code.name.to_owned(),
-            severity: entry.severity.as_str().to_owned(),
+            severity: match entry.severity {
+                Severity::Error => JsonSeverity::Error,
+                Severity::Warning => JsonSeverity::Warning,
+                Severity::Info => JsonSeverity::Info,
+            },
             message: entry.message.clone(),
             resource: entry.resource.clone(),
             file: entry.at.map(|at| display_path(sources, at)),
