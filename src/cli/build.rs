@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::check::severities;
+use super::check::SeverityArgs;
 use super::{Outcome, fail, load_policy, write_stdout};
 use crate::compile::{self, MeshConfigFormat};
 use crate::diagnostic::Diagnostics;
@@ -40,18 +40,10 @@ pub struct BuildArgs {
     #[arg(long, value_name = "FORMAT", default_value = "istio-operator")]
     mesh_config: MeshConfigArg,
 
-    /// Refuse the build when this rule fires (code or name; repeatable; overrides the
-    /// policy's `rules` block).
-    #[arg(long, value_name = "RULE")]
-    deny: Vec<String>,
-
-    /// Report this rule as a warning, which does not stop the build (repeatable).
-    #[arg(long, value_name = "RULE")]
-    warn: Vec<String>,
-
-    /// Do not run this rule (repeatable).
-    #[arg(long, value_name = "RULE")]
-    allow: Vec<String>,
+    /// Severity overrides for the rules that judge the output; they override the policy's
+    /// `rules` block.
+    #[command(flatten)]
+    severities: SeverityArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -75,9 +67,7 @@ pub fn run(args: &BuildArgs, style: Style) -> Outcome {
         },
     };
     let compiled = compile::compile(&policy, options);
-    let severities = match policy_severities(&policy)
-        .and_then(|base| severities(base, &args.deny, &args.warn, &args.allow))
-    {
+    let severities = match policy_severities(&policy).and_then(|base| args.severities.apply(base)) {
         Ok(severities) => severities,
         Err(outcome) => return outcome,
     };

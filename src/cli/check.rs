@@ -42,17 +42,44 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     mesh_config: Option<PathBuf>,
 
-    /// Report a rule's findings as errors (code or name; repeatable).
+    #[command(flatten)]
+    severities: SeverityArgs,
+}
+
+/// `--deny/--warn/--allow`, shared by `check` and `build`.
+#[derive(Debug, Args)]
+pub(super) struct SeverityArgs {
+    /// Report a rule's findings as errors, which fail the run (code or name; repeatable).
     #[arg(long, value_name = "RULE")]
     deny: Vec<String>,
 
-    /// Report a rule's findings as warnings (code or name; repeatable).
+    /// Report a rule's findings as warnings, which do not fail the run (repeatable).
     #[arg(long, value_name = "RULE")]
     warn: Vec<String>,
 
-    /// Do not report a rule (code or name; repeatable).
+    /// Do not run a rule (repeatable).
     #[arg(long, value_name = "RULE")]
     allow: Vec<String>,
+}
+
+impl SeverityArgs {
+    /// The overrides on top of `base` (the policy's `rules` block for `build`); the command
+    /// line wins.
+    pub(super) fn apply(&self, base: Severities) -> Result<Severities, Outcome> {
+        let mut severities = base;
+        for (names, level) in [
+            (&self.allow, Level::Allow),
+            (&self.warn, Level::Warn),
+            (&self.deny, Level::Deny),
+        ] {
+            for name in names {
+                severities
+                    .set(name, level)
+                    .map_err(|message| fail(&message))?;
+            }
+        }
+        Ok(severities)
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -67,30 +94,8 @@ enum FormatArg {
     Github,
 }
 
-/// Builds the severity overrides from `--deny/--warn/--allow`, on top of `base`.
-pub(super) fn severities(
-    base: Severities,
-    deny: &[String],
-    warn: &[String],
-    allow: &[String],
-) -> Result<Severities, Outcome> {
-    let mut severities = base;
-    for (names, level) in [
-        (allow, Level::Allow),
-        (warn, Level::Warn),
-        (deny, Level::Deny),
-    ] {
-        for name in names {
-            severities
-                .set(name, level)
-                .map_err(|message| fail(&message))?;
-        }
-    }
-    Ok(severities)
-}
-
 pub fn run(args: &CheckArgs, style: Style) -> Outcome {
-    let severities = match severities(Severities::default(), &args.deny, &args.warn, &args.allow) {
+    let severities = match args.severities.apply(Severities::default()) {
         Ok(severities) => severities,
         Err(outcome) => return outcome,
     };

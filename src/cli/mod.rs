@@ -25,14 +25,16 @@ use crate::diagnostic::{CodeKind, render};
 /// egress Gateway, two-hop VirtualServices, DestinationRules and the mesh config with
 /// REGISTRY_ONLY. Configurations known to break (TLS inside TLS, TCP without addresses,
 /// wildcards the gateway cannot resolve, ...) are refused with an error pointing at the
-/// policy line.
+/// policy line. `egressc check` runs the same rules over Istio manifests anyone wrote.
 #[derive(Debug, Parser)]
 #[command(
     name = "egressc",
     version,
-    after_help = "Example:\n  \
+    after_help = "Examples:\n  \
         egressc build examples/egress-gateway-https-passthrough.kdl\n  \
-        egressc build policies/ -o deploy/egress\n\n\
+        egressc build policies/ -o deploy/egress\n  \
+        egressc check deploy/egress/\n  \
+        egressc rule --list\n\n\
         Exit codes: 0 success, 1 refused (a known mistake), 2 usage, input or I/O error."
 )]
 pub struct Cli {
