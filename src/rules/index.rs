@@ -445,6 +445,185 @@ impl<'a> Index<'a> {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Which namespaces send traffic to a host
+// ---------------------------------------------------------------------------------------
+
+/// How the input shows that the sidecars of a namespace send traffic to a host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reach {
+    /// A VirtualService with a `mesh` route for the host lives in the namespace, or names
+    /// it in `exportTo`, and is visible there.
+    Routes,
+    /// A DestinationRule for the host lives in the namespace (and is visible there).
+    Configures,
+    /// A DestinationRule in the namespace defines the subset that a `mesh` route for the
+    /// host sends to (Istio's egress gateway recipes create it in each client namespace).
+    GatewaySubset,
+    /// A Sidecar in the namespace imports the host by name (not by `*`).
+    Imports,
+    /// A ServiceEntry for the host names the namespace in `exportTo` (`.` for its own).
+    /// Where an entry merely lives says nothing: platform teams keep entries in namespaces
+    /// of their own.
+    Declares,
+}
+
+/// One piece of evidence that a namespace reaches a host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reaching {
+    pub namespace: String,
+    /// The resource that shows it.
+    pub resource: usize,
+    pub reach: Reach,
+}
+
+impl Reaching {
+    /// The evidence in words, for a message about its namespace: "VirtualService a/b routes
+    /// api.example.com for it".
+    pub fn describe(&self, index: &Index, host: &str) -> String {
+        let name = format!(
+            "{}/{}",
+            index.namespace(self.resource),
+            index.name(self.resource)
+        );
+        match self.reach {
+            Reach::Routes => format!("VirtualService {name} routes {host} for it"),
+            Reach::Configures => format!("DestinationRule {name} there configures {host}"),
+            Reach::GatewaySubset => format!(
+                "DestinationRule {name} there defines the gateway subset of the route for {host}"
+            ),
+            Reach::Imports => format!("Sidecar {name} there imports {host}"),
+            Reach::Declares => format!("ServiceEntry {name} for {host} is exported to it"),
+        }
+    }
+}
+
+impl Index<'_> {
+    /// The namespaces named in an `exportTo` list: `.` is the owner's namespace; `*` and
+    /// `~` name none.
+    pub fn named_in_export_to(export_to: &[String], owner: &str) -> Vec<String> {
+        export_to
+            .iter()
+            .filter(|to| !matches!(to.as_str(), "*" | "~" | ""))
+            .map(|to| if to == "." { owner } else { to.as_str() }.to_owned())
+            .collect()
+    }
+
+    /// Does any route of the VirtualService apply to the sidecars (`mesh`)?
+    pub fn has_mesh_route(&self, i: usize, vs: &VirtualService) -> bool {
+        super::routes::routes(vs)
+            .iter()
+            .any(|route| self.route_applies(i, vs, route.matches, MESH_GATEWAY))
+    }
+
+    /// The evidence, in the input, that sidecars of some namespace send traffic to `host`
+    /// (a resolved host or wildcard; hosts match when they share a name). Only what a
+    /// namespace can see counts: a VirtualService or DestinationRule whose `exportTo` hides
+    /// it from its own namespace is configuration for others, not evidence of its own
+    /// namespace. Sorted by namespace, then resource.
+    pub fn namespaces_reaching(&self, host: &str) -> Vec<Reaching> {
+        let mut out = Vec::new();
+        let mut push = |namespace: &str, resource: usize, reach: Reach| {
+            out.push(Reaching {
+                namespace: namespace.to_owned(),
+                resource,
+                reach,
+            });
+        };
+        for (i, vs) in self.virtual_services() {
+            let namespace = self.namespace(i);
+            let names_host = vs
+                .hosts
+                .iter()
+                .any(|h| hosts::intersect(&hosts::resolve(h, namespace), host));
+            if !names_host || !self.has_mesh_route(i, vs) {
+                continue;
+            }
+            let mut viewers = vec![namespace.to_owned()];
+            viewers.extend(Self::named_in_export_to(&vs.export_to, namespace));
+            viewers.sort();
+            viewers.dedup();
+            for viewer in viewers {
+                if self.virtual_service_visible(i, vs, &viewer) {
+                    push(&viewer, i, Reach::Routes);
+                }
+            }
+        }
+        for (i, rule) in self.destination_rules() {
+            let namespace = self.namespace(i);
+            if !self.destination_rule_visible(i, rule, namespace) {
+                continue;
+            }
+            let rule_host = hosts::resolve(&rule.host, namespace);
+            if !rule_host.is_empty() && hosts::intersect(&rule_host, host) {
+                push(namespace, i, Reach::Configures);
+            } else if self.is_gateway_subset_for(&rule_host, rule, host) {
+                push(namespace, i, Reach::GatewaySubset);
+            }
+        }
+        for (i, sidecar) in self.sidecars() {
+            let names_host = sidecar
+                .egress
+                .iter()
+                .flat_map(|listener| &listener.hosts)
+                .filter_map(|entry| entry.split_once('/'))
+                .any(|(namespace, name)| {
+                    !namespace.starts_with('~')
+                        && !name.is_empty()
+                        && name != "*"
+                        && hosts::intersect(name, host)
+                });
+            if names_host {
+                push(self.namespace(i), i, Reach::Imports);
+            }
+        }
+        for (i, entry) in self.service_entries() {
+            let namespace = self.namespace(i);
+            if !entry
+                .hosts
+                .iter()
+                .any(|h| hosts::intersect(&hosts::resolve(h, namespace), host))
+            {
+                continue;
+            }
+            let mut viewers = Self::named_in_export_to(&entry.export_to, namespace);
+            viewers.sort();
+            viewers.dedup();
+            for viewer in viewers {
+                push(&viewer, i, Reach::Declares);
+            }
+        }
+        out.sort_by(|a, b| (&a.namespace, a.resource).cmp(&(&b.namespace, b.resource)));
+        out.dedup();
+        out
+    }
+
+    /// Does this DestinationRule (its host resolved) define a subset that a `mesh` route
+    /// for `host` sends to?
+    fn is_gateway_subset_for(&self, rule_host: &str, rule: &DestinationRule, host: &str) -> bool {
+        if rule_host.is_empty() || rule.subsets.is_empty() {
+            return false;
+        }
+        self.virtual_services().any(|(i, vs)| {
+            let namespace = self.namespace(i);
+            let names_host = vs
+                .hosts
+                .iter()
+                .any(|h| hosts::intersect(&hosts::resolve(h, namespace), host));
+            names_host
+                && super::routes::routes(vs).iter().any(|route| {
+                    self.route_applies(i, vs, route.matches, MESH_GATEWAY)
+                        && route.destinations.iter().any(|d| {
+                            hosts::resolve(&d.host, namespace) == rule_host
+                                && d.subset.as_deref().is_some_and(|subset| {
+                                    rule.subsets.iter().any(|s| s.name == subset)
+                                })
+                        })
+                })
+        })
+    }
+}
+
 /// The candidates whose host is the most specific match for `host`: an exact match, else
 /// the longest wildcard that covers it.
 fn most_specific<T: Copy>(
@@ -461,9 +640,7 @@ fn most_specific<T: Copy>(
         }
         let better = match &best {
             None => true,
-            Some(current) => {
-                current != host && (pattern == host || pattern.len() > current.len())
-            }
+            Some(current) => current != host && (pattern == host || pattern.len() > current.len()),
         };
         if better {
             best = Some(pattern.clone());
