@@ -19,7 +19,7 @@
 //! proxies do not apply `mesh` routes. A subset that no DestinationRule defines at all is
 //! M016 (`unknown-subset`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::index::MESH_GATEWAY;
 use super::routes::{RouteKind, routes};
@@ -37,6 +37,14 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
         .filter_map(|(_, gateway)| index.gateway_service(gateway))
         .map(|i| service_host(index, i))
         .collect();
+    // Every DestinationRule with its resolved host, read once.
+    let rules: Vec<(usize, &DestinationRule, String)> = index
+        .destination_rules()
+        .map(|(i, rule)| (i, rule, hosts::resolve(&rule.host, index.namespace(i))))
+        .filter(|(_, _, host)| !host.is_empty())
+        .collect();
+    // By gateway host: the namespaces that keep a DestinationRule of their own for it.
+    let mut own_rules: HashMap<String, BTreeSet<String>> = HashMap::new();
     for (vs_index, vs) in index.virtual_services() {
         let namespace = index.namespace(vs_index);
         let binds_gateway = index
@@ -58,15 +66,28 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                 if !is_gateway_service || !seen.insert((host.clone(), subset.to_owned())) {
                     continue;
                 }
-                let defining: Vec<usize> = index
-                    .destination_rules()
-                    .filter(|(i, rule)| defines(index, *i, rule, &host, subset))
-                    .map(|(i, _)| i)
+                let defining: Vec<usize> = rules
+                    .iter()
+                    .filter(|(_, rule, rule_host)| {
+                        hosts::covers(rule_host, &host)
+                            && rule.subsets.iter().any(|s| s.name == subset)
+                    })
+                    .map(|(i, _, _)| *i)
                     .collect();
                 if defining.is_empty() {
                     continue;
                 }
-                for client in clients(index, vs_index, vs, &host, &gateway_namespaces) {
+                let keeping = own_rules.entry(host.clone()).or_insert_with(|| {
+                    rules
+                        .iter()
+                        .filter(|(i, rule, rule_host)| {
+                            hosts::covers(rule_host, &host)
+                                && index.destination_rule_visible(*i, rule, index.namespace(*i))
+                        })
+                        .map(|(i, _, _)| index.namespace(*i).to_owned())
+                        .collect()
+                });
+                for client in clients(index, vs_index, vs, keeping, &gateway_namespaces) {
                     let found = index.destination_rules_for(&client, &host);
                     if found.iter().any(|&i| {
                         rule(index, i).is_some_and(|r| defines(index, i, r, &host, subset))
@@ -206,14 +227,14 @@ fn service_host(index: &Index, i: usize) -> String {
 }
 
 /// The namespaces whose sidecars use the VirtualService's `mesh` routes, as far as the input
-/// shows: its own namespace, those its `exportTo` names, and those that reach its hosts or
-/// keep a DestinationRule for the gateway Service; each only if it sees the VirtualService,
-/// and never one where egress gateway pods run.
+/// shows: its own namespace, those its `exportTo` names, those that reach its hosts, and
+/// those `keeping` a DestinationRule for the gateway Service; each only if it sees the
+/// VirtualService, and never one where egress gateway pods run.
 fn clients(
     index: &Index,
     vs_index: usize,
     vs: &VirtualService,
-    gateway_host: &str,
+    keeping: &BTreeSet<String>,
     gateway_namespaces: &BTreeSet<String>,
 ) -> BTreeSet<String> {
     let namespace = index.namespace(vs_index);
@@ -232,16 +253,7 @@ fn clients(
                 .map(|r| r.namespace),
         );
     }
-    for (i, rule) in index.destination_rules() {
-        let rule_namespace = index.namespace(i);
-        let rule_host = hosts::resolve(&rule.host, rule_namespace);
-        if !rule_host.is_empty()
-            && hosts::covers(&rule_host, gateway_host)
-            && index.destination_rule_visible(i, rule, rule_namespace)
-        {
-            candidates.insert(rule_namespace.to_owned());
-        }
-    }
+    candidates.extend(keeping.iter().cloned());
     candidates.retain(|client| {
         !gateway_namespaces.contains(client) && index.virtual_service_visible(vs_index, vs, client)
     });

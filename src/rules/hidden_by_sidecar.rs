@@ -28,7 +28,7 @@
 //! namespaces where egress gateway pods run are not judged. An entry hidden by `exportTo`
 //! is M021.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::index::{MESH_GATEWAY, Reach, Reaching};
 use super::routes::routes;
@@ -62,6 +62,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             (host, evidence)
         })
         .collect();
+    let context = Context::new(index);
     for &(sidecar_index, sidecar) in &namespace_wide {
         let namespace = index.namespace(sidecar_index);
         for (host, evidence) in &reaching {
@@ -78,6 +79,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                     evidence.iter().filter(|r| r.namespace == client).collect();
                 let judge = Judge {
                     index,
+                    context: &context,
                     sidecar_index,
                     sidecar,
                     client,
@@ -193,8 +195,53 @@ fn imports(
     })
 }
 
+/// What every judgement reads, computed once.
+struct Context<'a> {
+    /// VirtualServices with `mesh` routes: index, resource, resolved hosts, and where the
+    /// `mesh` routes detour the hosts to (the egress gateway), if anywhere.
+    mesh_services: Vec<MeshService<'a>>,
+    /// By resolved destination host: the VirtualServices that route there (any route).
+    routing_to: HashMap<String, Vec<usize>>,
+}
+
+type MeshService<'a> = (usize, &'a VirtualService, Vec<String>, Option<String>);
+
+impl<'a> Context<'a> {
+    fn new(index: &Index<'a>) -> Context<'a> {
+        let mut mesh_services = Vec::new();
+        let mut routing_to: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, vs) in index.virtual_services() {
+            let namespace = index.namespace(i);
+            for route in routes(vs) {
+                for d in &route.destinations {
+                    let entry = routing_to
+                        .entry(hosts::resolve(&d.host, namespace))
+                        .or_default();
+                    if entry.last() != Some(&i) {
+                        entry.push(i);
+                    }
+                }
+            }
+            if index.has_mesh_route(i, vs) {
+                let vs_hosts: Vec<String> = vs
+                    .hosts
+                    .iter()
+                    .map(|h| hosts::resolve(h, namespace))
+                    .collect();
+                let detour = detour(index, i, vs);
+                mesh_services.push((i, vs, vs_hosts, detour));
+            }
+        }
+        Context {
+            mesh_services,
+            routing_to,
+        }
+    }
+}
+
 struct Judge<'i, 'a> {
     index: &'i Index<'a>,
+    context: &'i Context<'a>,
     sidecar_index: usize,
     sidecar: &'a Sidecar,
     client: &'i str,
@@ -221,29 +268,15 @@ impl Judge<'_, '_> {
                 _ => None,
             })
             .collect();
-        let mesh_services: Vec<(usize, &VirtualService)> = index
-            .virtual_services()
-            .filter(|(i, vs)| {
-                index.virtual_service_visible(*i, vs, self.client)
-                    && index.has_mesh_route(*i, vs)
-                    && vs
-                        .hosts
-                        .iter()
-                        .any(|h| hosts::intersect(&hosts::resolve(h, index.namespace(*i)), host))
+        let mesh_services: Vec<&MeshService> = self
+            .context
+            .mesh_services
+            .iter()
+            .filter(|(i, vs, vs_hosts, _)| {
+                vs_hosts.iter().any(|h| hosts::intersect(h, host))
+                    && index.virtual_service_visible(*i, vs, self.client)
             })
             .collect();
-        let imported_vs = |i: usize, vs: &VirtualService| {
-            vs.hosts.iter().any(|h| {
-                imports(
-                    self.sidecar,
-                    self.client,
-                    index.namespace(i),
-                    &hosts::resolve(h, index.namespace(i)),
-                    &[],
-                    Kind::VirtualService,
-                )
-            })
-        };
         let entry_imported = entries.iter().any(|(i, entry, declared)| {
             let ports: Vec<u32> = entry.ports.iter().map(|p| p.number).collect();
             imports(
@@ -255,16 +288,15 @@ impl Judge<'_, '_> {
                 Kind::Service,
             ) || self.inferred(declared)
         });
-        let detours: Vec<(usize, String)> = mesh_services
+        let detours: Vec<(usize, &String, &Vec<String>)> = mesh_services
             .iter()
-            .filter_map(|(i, vs)| detour(index, *i, vs).map(|d| (*i, d)))
+            .filter_map(|(i, _, vs_hosts, detour)| detour.as_ref().map(|d| (*i, d, vs_hosts)))
             .collect();
-        if let Some((detour_index, via)) = detours.first() {
-            if detours.iter().any(|(i, _)| {
-                mesh_services
-                    .iter()
-                    .any(|(j, vs)| i == j && imported_vs(*j, vs))
-            }) {
+        if let Some((detour_index, via, _)) = detours.first() {
+            if detours
+                .iter()
+                .any(|(i, _, vs_hosts)| self.imports_service(*i, vs_hosts))
+            {
                 return None;
             }
             let vs_namespace = index.namespace(*detour_index);
@@ -354,28 +386,38 @@ impl Judge<'_, '_> {
         Some(with_evidence(finding, evidence))
     }
 
+    /// Does the Sidecar import the VirtualService `i` with these (resolved) hosts?
+    fn imports_service(&self, i: usize, vs_hosts: &[String]) -> bool {
+        let namespace = self.index.namespace(i);
+        vs_hosts.iter().any(|h| {
+            imports(
+                self.sidecar,
+                self.client,
+                namespace,
+                h,
+                &[],
+                Kind::VirtualService,
+            )
+        })
+    }
+
     /// Is the service `declared` imported because an imported VirtualService routes to it?
     fn inferred(&self, declared: &str) -> bool {
         let index = self.index;
-        index.virtual_services().any(|(i, vs)| {
+        let Some(routing) = self.context.routing_to.get(declared) else {
+            return false;
+        };
+        routing.iter().any(|&i| {
+            let Spec::VirtualService(vs) = &index.manifests[i].spec else {
+                return false;
+            };
             let namespace = index.namespace(i);
-            index.virtual_service_visible(i, vs, self.client)
-                && vs.hosts.iter().any(|h| {
-                    imports(
-                        self.sidecar,
-                        self.client,
-                        namespace,
-                        &hosts::resolve(h, namespace),
-                        &[],
-                        Kind::VirtualService,
-                    )
-                })
-                && routes(vs).iter().any(|route| {
-                    route
-                        .destinations
-                        .iter()
-                        .any(|d| hosts::resolve(&d.host, namespace) == declared)
-                })
+            let vs_hosts: Vec<String> = vs
+                .hosts
+                .iter()
+                .map(|h| hosts::resolve(h, namespace))
+                .collect();
+            index.virtual_service_visible(i, vs, self.client) && self.imports_service(i, &vs_hosts)
         })
     }
 

@@ -4,6 +4,7 @@
 //! of Istio's behaviour serves every rule.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use super::hosts;
 use crate::manifest::{
@@ -92,6 +93,11 @@ pub struct Index<'a> {
     by_kind: BTreeMap<KnownKind, Vec<usize>>,
     /// Resolved ServiceEntry hosts: host -> (entry, its namespace).
     entry_hosts: HashMap<String, Vec<usize>>,
+    /// The keys of `entry_hosts` that are wildcards: the only ones that cover other hosts.
+    wildcard_entry_hosts: Vec<String>,
+    /// Every piece of evidence that a namespace reaches a host, by the host (or wildcard)
+    /// it names; built on first use by [`Index::namespaces_reaching`].
+    reaching: OnceLock<ReachIndex>,
 }
 
 impl<'a> Index<'a> {
@@ -117,6 +123,8 @@ impl<'a> Index<'a> {
             default_namespace: default_namespace.to_owned(),
             by_kind,
             entry_hosts: HashMap::new(),
+            wildcard_entry_hosts: Vec::new(),
+            reaching: OnceLock::new(),
         };
         let mut entry_hosts: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, entry) in index.service_entries() {
@@ -128,6 +136,13 @@ impl<'a> Index<'a> {
                     .push(i);
             }
         }
+        let mut wildcards: Vec<String> = entry_hosts
+            .keys()
+            .filter(|h| hosts::is_wildcard(h))
+            .cloned()
+            .collect();
+        wildcards.sort();
+        index.wildcard_entry_hosts = wildcards;
         index.entry_hosts = entry_hosts;
         index
     }
@@ -286,9 +301,10 @@ impl<'a> Index<'a> {
     /// ServiceEntries whose hosts cover this host (exactly or by wildcard).
     pub fn entries_covering(&self, host: &str) -> Vec<usize> {
         let mut found: Vec<usize> = self.entries_for_host(host).to_vec();
-        for (pattern, entries) in &self.entry_hosts {
+        // Only a wildcard covers a host other than itself.
+        for pattern in &self.wildcard_entry_hosts {
             if pattern != host && hosts::covers(pattern, host) {
-                found.extend(entries);
+                found.extend(self.entries_for_host(pattern));
             }
         }
         found.sort_unstable();
@@ -468,6 +484,14 @@ pub enum Reach {
     Declares,
 }
 
+/// The evidence of [`Index::namespaces_reaching`] by the host it names: exact hosts in a
+/// map, wildcards (few) in a list.
+#[derive(Debug, Default)]
+struct ReachIndex {
+    exact: HashMap<String, Vec<Reaching>>,
+    wildcards: Vec<(String, Reaching)>,
+}
+
 /// One piece of evidence that a namespace reaches a host.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reaching {
@@ -522,22 +546,84 @@ impl Index<'_> {
     /// it from its own namespace is configuration for others, not evidence of its own
     /// namespace. Sorted by namespace, then resource.
     pub fn namespaces_reaching(&self, host: &str) -> Vec<Reaching> {
+        let index = self.reaching.get_or_init(|| {
+            let mut index = ReachIndex::default();
+            for (pattern, reaching) in self.collect_reaching() {
+                if hosts::is_wildcard(&pattern) {
+                    index.wildcards.push((pattern, reaching));
+                } else {
+                    index.exact.entry(pattern).or_default().push(reaching);
+                }
+            }
+            index
+        });
+        let mut out: Vec<Reaching> = Vec::new();
+        if hosts::is_wildcard(host) {
+            // A wildcard shares names with any exact host under it.
+            for (pattern, found) in &index.exact {
+                if hosts::covers(host, pattern) {
+                    out.extend(found.iter().cloned());
+                }
+            }
+        } else {
+            out.extend(index.exact.get(host).into_iter().flatten().cloned());
+        }
+        out.extend(
+            index
+                .wildcards
+                .iter()
+                .filter(|(pattern, _)| hosts::intersect(pattern, host))
+                .map(|(_, reaching)| reaching.clone()),
+        );
+        out.sort_by(|a, b| {
+            (&a.namespace, a.resource, a.reach).cmp(&(&b.namespace, b.resource, b.reach))
+        });
+        out.dedup();
+        out
+    }
+
+    /// All the evidence of [`Index::namespaces_reaching`], each with the host it names.
+    fn collect_reaching(&self) -> Vec<(String, Reaching)> {
         let mut out = Vec::new();
-        let mut push = |namespace: &str, resource: usize, reach: Reach| {
-            out.push(Reaching {
-                namespace: namespace.to_owned(),
-                resource,
-                reach,
-            });
+        let mut push = |pattern: &str, namespace: &str, resource: usize, reach: Reach| {
+            if !pattern.is_empty() {
+                out.push((
+                    pattern.to_owned(),
+                    Reaching {
+                        namespace: namespace.to_owned(),
+                        resource,
+                        reach,
+                    },
+                ));
+            }
         };
+        // The hosts of VirtualServices whose `mesh` routes send to (host, subset).
+        let mut subset_routes: HashMap<(String, String), Vec<String>> = HashMap::new();
         for (i, vs) in self.virtual_services() {
             let namespace = self.namespace(i);
-            let names_host = vs
+            let mesh_routes: Vec<_> = super::routes::routes(vs)
+                .into_iter()
+                .filter(|route| self.route_applies(i, vs, route.matches, MESH_GATEWAY))
+                .collect();
+            if mesh_routes.is_empty() {
+                continue;
+            }
+            let vs_hosts: Vec<String> = vs
                 .hosts
                 .iter()
-                .any(|h| hosts::intersect(&hosts::resolve(h, namespace), host));
-            if !names_host || !self.has_mesh_route(i, vs) {
-                continue;
+                .map(|h| hosts::resolve(h, namespace))
+                .filter(|h| !h.is_empty())
+                .collect();
+            for destination in mesh_routes.iter().flat_map(|r| r.destinations.iter()) {
+                if let Some(subset) = destination.subset.as_deref().filter(|s| !s.is_empty()) {
+                    subset_routes
+                        .entry((
+                            hosts::resolve(&destination.host, namespace),
+                            subset.to_owned(),
+                        ))
+                        .or_default()
+                        .extend(vs_hosts.iter().cloned());
+                }
             }
             let mut viewers = vec![namespace.to_owned()];
             viewers.extend(Self::named_in_export_to(&vs.export_to, namespace));
@@ -545,7 +631,9 @@ impl Index<'_> {
             viewers.dedup();
             for viewer in viewers {
                 if self.virtual_service_visible(i, vs, &viewer) {
-                    push(&viewer, i, Reach::Routes);
+                    for host in &vs_hosts {
+                        push(host, &viewer, i, Reach::Routes);
+                    }
                 }
             }
         }
@@ -555,72 +643,40 @@ impl Index<'_> {
                 continue;
             }
             let rule_host = hosts::resolve(&rule.host, namespace);
-            if !rule_host.is_empty() && hosts::intersect(&rule_host, host) {
-                push(namespace, i, Reach::Configures);
-            } else if self.is_gateway_subset_for(&rule_host, rule, host) {
-                push(namespace, i, Reach::GatewaySubset);
+            if rule_host.is_empty() {
+                continue;
+            }
+            push(&rule_host, namespace, i, Reach::Configures);
+            for subset in &rule.subsets {
+                let key = (rule_host.clone(), subset.name.clone());
+                for host in subset_routes.get(&key).into_iter().flatten() {
+                    push(host, namespace, i, Reach::GatewaySubset);
+                }
             }
         }
         for (i, sidecar) in self.sidecars() {
-            let names_host = sidecar
+            let entries = sidecar
                 .egress
                 .iter()
                 .flat_map(|listener| &listener.hosts)
-                .filter_map(|entry| entry.split_once('/'))
-                .any(|(namespace, name)| {
-                    !namespace.starts_with('~')
-                        && !name.is_empty()
-                        && name != "*"
-                        && hosts::intersect(name, host)
-                });
-            if names_host {
-                push(self.namespace(i), i, Reach::Imports);
+                .filter_map(|entry| entry.split_once('/'));
+            for (namespace, name) in entries {
+                if !namespace.starts_with('~') && name != "*" {
+                    push(name, self.namespace(i), i, Reach::Imports);
+                }
             }
         }
         for (i, entry) in self.service_entries() {
             let namespace = self.namespace(i);
-            if !entry
-                .hosts
-                .iter()
-                .any(|h| hosts::intersect(&hosts::resolve(h, namespace), host))
-            {
-                continue;
-            }
-            let mut viewers = Self::named_in_export_to(&entry.export_to, namespace);
-            viewers.sort();
-            viewers.dedup();
-            for viewer in viewers {
-                push(&viewer, i, Reach::Declares);
+            let viewers = Self::named_in_export_to(&entry.export_to, namespace);
+            for host in &entry.hosts {
+                let host = hosts::resolve(host, namespace);
+                for viewer in &viewers {
+                    push(&host, viewer, i, Reach::Declares);
+                }
             }
         }
-        out.sort_by(|a, b| (&a.namespace, a.resource).cmp(&(&b.namespace, b.resource)));
-        out.dedup();
         out
-    }
-
-    /// Does this DestinationRule (its host resolved) define a subset that a `mesh` route
-    /// for `host` sends to?
-    fn is_gateway_subset_for(&self, rule_host: &str, rule: &DestinationRule, host: &str) -> bool {
-        if rule_host.is_empty() || rule.subsets.is_empty() {
-            return false;
-        }
-        self.virtual_services().any(|(i, vs)| {
-            let namespace = self.namespace(i);
-            let names_host = vs
-                .hosts
-                .iter()
-                .any(|h| hosts::intersect(&hosts::resolve(h, namespace), host));
-            names_host
-                && super::routes::routes(vs).iter().any(|route| {
-                    self.route_applies(i, vs, route.matches, MESH_GATEWAY)
-                        && route.destinations.iter().any(|d| {
-                            hosts::resolve(&d.host, namespace) == rule_host
-                                && d.subset.as_deref().is_some_and(|subset| {
-                                    rule.subsets.iter().any(|s| s.name == subset)
-                                })
-                        })
-                })
-        })
     }
 }
 
