@@ -1,7 +1,8 @@
 //! M026 `allow-any-outbound`: the mesh config leaves `outboundTrafficPolicy` at `ALLOW_ANY`
 //! (explicitly, or by not setting it) while the input shows that egress is meant to be
-//! controlled: an egress Gateway that VirtualServices route external hosts through, or
-//! ServiceEntries with `location: MESH_EXTERNAL`. Also a Sidecar that sets `ALLOW_ANY` for
+//! controlled: an egress Gateway that VirtualServices route egress through (to external
+//! hosts, or as the second hop of a `mesh` detour), or ServiceEntries with `location:
+//! MESH_EXTERNAL`. Also a Sidecar that sets `ALLOW_ANY` for
 //! its workloads in such an input.
 //!
 //! With ALLOW_ANY a sidecar sends traffic for any host it does not know to
@@ -123,15 +124,33 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     }
 }
 
+/// Do the VirtualService's `mesh` routes send its hosts to some other host?
+fn detours(index: &Index, vs_index: usize, vs: &crate::manifest::VirtualService) -> bool {
+    let namespace = index.namespace(vs_index);
+    let vs_hosts: Vec<String> = vs
+        .hosts
+        .iter()
+        .map(|h| hosts::resolve(h, namespace))
+        .collect();
+    routes(vs)
+        .iter()
+        .filter(|route| index.route_applies(vs_index, vs, route.matches, MESH_GATEWAY))
+        .flat_map(|route| route.destinations.iter())
+        .map(|d| hosts::resolve(&d.host, namespace))
+        .any(|d| !d.is_empty() && !vs_hosts.iter().any(|h| hosts::intersect(h, &d)))
+}
+
 /// Gateways that some VirtualService routes egress through: a route bound to the Gateway
 /// sends to a host that is not a cluster Service, or the VirtualService binds both the mesh
-/// and the Gateway (the two hops of Istio's egress recipes). In input order.
+/// and the Gateway and its `mesh` routes detour its hosts to another host (the two hops of
+/// Istio's egress recipes; an ingress VirtualService bound to the mesh too sends the mesh
+/// to the same services). In input order.
 fn egress_gateways(index: &Index) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
     for (vs_index, vs) in index.virtual_services() {
         let namespace = index.namespace(vs_index);
         let bound = index.bound_gateways(vs_index, vs);
-        let two_hops = bound.iter().any(|g| g == MESH_GATEWAY);
+        let two_hops = bound.iter().any(|g| g == MESH_GATEWAY) && detours(index, vs_index, vs);
         for reference in bound {
             if reference == MESH_GATEWAY {
                 continue;
@@ -242,6 +261,27 @@ spec:
         assert!(found[0].message.contains("MESH_EXTERNAL"));
         let internal = manifests_without_location();
         assert!(findings(&internal, Some(&mesh("ALLOW_ANY"))).is_empty());
+    }
+
+    #[test]
+    fn an_ingress_route_also_bound_to_the_mesh_is_not_egress() {
+        let yaml = r"
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: bookinfo-gateway, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [reviews]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  gateways: [bookinfo-gateway, mesh]
+  http: [{route: [{destination: {host: reviews, subset: v1}}]}]
+";
+        assert!(findings(&manifests(yaml), Some(&mesh("ALLOW_ANY"))).is_empty());
     }
 
     fn manifests_without_location() -> Vec<Manifest> {

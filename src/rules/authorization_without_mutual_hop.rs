@@ -9,16 +9,18 @@
 //! ISTIO_MUTUAL`: sidecars do not use auto-mTLS toward gateway pods, a plain HTTP server
 //! sees no certificate, a `PASSTHROUGH` server forwards the app's TLS untouched, and
 //! `SIMPLE`/`MUTUAL` servers do not carry the mesh identity. There, Envoy's principal
-//! matchers fail: a positive identity condition never matches, a negative one (`notPrincipals`,
-//! `notValues`) always does. So:
+//! matchers fail: a positive identity condition never matches, a negated one
+//! (`notPrincipals`, `notValues`) always does. So, for each rule (the message names the
+//! conditions and the action, ALLOW by default):
 //!
-//! - ALLOW with a positive condition: the rule never allows, and the callers it names are
-//!   denied (403 `RBAC: access denied`, or a closed connection for TLS/TCP);
-//! - ALLOW with only negative conditions: the rule allows everyone, the exclusion is void;
-//! - DENY with a positive condition: it never denies, the callers it should block get
-//!   through (a bypass);
-//! - DENY with only negative conditions: it denies everyone;
-//! - CUSTOM with a positive condition: it never asks the external authorizer (a bypass).
+//! - ALLOW with positive conditions: they never match, and the callers they name are
+//!   denied (403 `RBAC: access denied`, or a closed connection on TLS/TCP servers);
+//! - ALLOW with only negated conditions: the rule allows everyone, the exclusion is void;
+//! - DENY with positive conditions: they never match, the callers they name get through
+//!   (a bypass);
+//! - DENY with only negated conditions: the rule denies everyone;
+//! - CUSTOM with positive conditions: the external authorizer is never asked for those
+//!   callers (a bypass).
 //!
 //! A policy selects the gateway pods when it is in their namespace (or the root namespace,
 //! mesh-wide) and has no selector, or its `matchLabels` are all among the Gateway's

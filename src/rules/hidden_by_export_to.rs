@@ -11,7 +11,9 @@
 //!   closed.
 //! - A ServiceEntry that the gateway's routes forward to but that is not exported there
 //!   leaves the gateway without the cluster: 503 (`NC`, cluster not found), or a closed
-//!   connection for TLS and TCP.
+//!   connection for TLS and TCP. The cluster is named after the exact host, so entries
+//!   declaring it exactly are judged when there are any; a visible wildcard entry does not
+//!   stand in for them.
 //! - A ServiceEntry hidden from a client namespace that the input shows sending traffic to
 //!   the host (see [`Index::namespaces_reaching`]: a VirtualService or DestinationRule there,
 //!   a gateway-subset DestinationRule there, a Sidecar importing the host by name) makes the
@@ -65,9 +67,12 @@ fn gateways_see_their_configuration(index: &Index, findings: &mut Vec<Finding>) 
                         vs_index,
                         format!(
                             "VirtualService is bound to Gateway {reference}, whose pods run in \
-                             {gateway_namespace}, but its exportTo [{}] hides it from \
+                             {gateway_namespace}, but its {} hides it from \
                              {gateway_namespace}: the gateway gets none of its routes, so {}",
-                            vs.export_to.join(", "),
+                            export_text(
+                                &vs.export_to,
+                                &index.mesh.default_virtual_service_export_to
+                            ),
                             symptom(
                                 route_kinds(index, vs_index, vs, &reference),
                                 &format!("requests for {} get 404 (NR)", vs.hosts.join(", ")),
@@ -91,7 +96,14 @@ fn gateways_see_their_configuration(index: &Index, findings: &mut Vec<Finding>) 
                     if host.is_empty() {
                         continue;
                     }
-                    let covering = index.entries_covering(&host);
+                    // The gateway's cluster is named after the exact host: an entry that
+                    // declares it is what counts; only without one do wildcards.
+                    let exact = index.entries_for_host(&host);
+                    let covering = if exact.is_empty() {
+                        index.entries_covering(&host)
+                    } else {
+                        exact.to_vec()
+                    };
                     if covering.is_empty()
                         || covering
                             .iter()
@@ -220,10 +232,13 @@ fn clients_see_detours(
                         codes::HIDDEN_BY_EXPORT_TO,
                         vs_index,
                         format!(
-                            "VirtualService detours {host} to {detour}, but its exportTo [{}] \
-                             hides it from namespace {client}, although {}: sidecars in \
-                             {client} never see the detour, so {outcome}",
-                            vs.export_to.join(", "),
+                            "VirtualService detours {host} to {detour}, but its {} hides it \
+                             from namespace {client}, although {}: sidecars in {client} never \
+                             see the detour, so {outcome}",
+                            export_text(
+                                &vs.export_to,
+                                &index.mesh.default_virtual_service_export_to
+                            ),
                             reaching.describe(index, host)
                         ),
                     )
@@ -365,5 +380,99 @@ fn symptom((http, stream): (bool, bool), http_text: &str) -> String {
         (true, true) => format!("{http_text}, and TLS/TCP connections are closed"),
         (false, true) => "connections through the gateway are closed".to_owned(),
         _ => http_text.to_owned(),
+    }
+}
+
+/// "exportTo [., ns]", or the mesh default when the resource sets none.
+fn export_text(export_to: &[String], default: &[String]) -> String {
+    if export_to.is_empty() {
+        format!("mesh-default exportTo [{}]", default.join(", "))
+    } else {
+        format!("exportTo [{}]", export_to.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{Manifest, read::read_str};
+
+    fn findings(yaml: &str) -> Vec<Finding> {
+        let manifests: Vec<Manifest> = read_str(yaml)
+            .manifests
+            .into_iter()
+            .map(|l| l.manifest)
+            .collect();
+        let index = Index::new(&manifests, "default", None);
+        let mut findings = Vec::new();
+        check(&index, &mut findings);
+        findings
+    }
+
+    /// A Gateway in istio-system forwarding to www.wikipedia.org, with the given entries.
+    fn gateway_to_wikipedia(entries: &str) -> String {
+        format!(
+            r"
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {{name: egress, namespace: istio-system}}
+spec:
+  selector: {{istio: egressgateway}}
+  servers: [{{port: {{number: 443, name: tls, protocol: TLS}}, hosts: ['*.wikipedia.org'], tls: {{mode: PASSTHROUGH}}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: wikipedia, namespace: istio-system}}
+spec:
+  hosts: ['*.wikipedia.org']
+  gateways: [egress]
+  tls:
+  - match: [{{port: 443, sniHosts: ['*.wikipedia.org']}}]
+    route: [{{destination: {{host: www.wikipedia.org, port: {{number: 443}}}}}}]
+{entries}"
+        )
+    }
+
+    const WILDCARD_EVERYWHERE: &str = r"---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: wikipedia, namespace: web}
+spec:
+  hosts: ['*.wikipedia.org']
+  ports: [{number: 443, name: tls, protocol: TLS}]
+";
+
+    const WWW_IN_WEB_ONLY: &str = r"---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: www-wikipedia, namespace: web}
+spec:
+  hosts: [www.wikipedia.org]
+  ports: [{number: 443, name: tls, protocol: TLS}]
+  resolution: DNS
+  exportTo: ['.']
+";
+
+    #[test]
+    fn a_visible_wildcard_does_not_stand_in_for_a_hidden_exact_entry() {
+        let both = gateway_to_wikipedia(&format!("{WILDCARD_EVERYWHERE}{WWW_IN_WEB_ONLY}"));
+        let found = findings(&both);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .message
+                .contains("ServiceEntry for www.wikipedia.org")
+        );
+        // Without an exact entry, the visible wildcard is what the gateway has.
+        assert!(findings(&gateway_to_wikipedia(WILDCARD_EVERYWHERE)).is_empty());
+    }
+
+    #[test]
+    fn the_mesh_default_export_is_named_when_a_resource_sets_none() {
+        assert_eq!(
+            export_text(&[], &["*".to_owned()]),
+            "mesh-default exportTo [*]"
+        );
+        assert_eq!(export_text(&[".".to_owned()], &[]), "exportTo [.]");
     }
 }
