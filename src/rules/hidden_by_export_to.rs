@@ -153,7 +153,7 @@ fn clients_see_entries(
                 .iter()
                 .map(move |h| hosts::resolve(h, index.namespace(i)))
         })
-        .filter(|h| !h.is_empty())
+        .filter(|h| !h.is_empty() && h != "*")
         .collect();
     for host in &declared {
         let covering = index.entries_covering(host);

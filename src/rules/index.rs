@@ -585,8 +585,9 @@ impl Index<'_> {
     /// All the evidence of [`Index::namespaces_reaching`], each with the host it names.
     fn collect_reaching(&self) -> Vec<(String, Reaching)> {
         let mut out = Vec::new();
+        // A bare `*` says nothing about any one host: it is no evidence.
         let mut push = |pattern: &str, namespace: &str, resource: usize, reach: Reach| {
-            if !pattern.is_empty() {
+            if !pattern.is_empty() && pattern != "*" {
                 out.push((
                     pattern.to_owned(),
                     Reaching {
