@@ -38,23 +38,34 @@ pub fn render(diagnostic: &Diagnostic, sources: &Sources, style: Style) -> Strin
     );
     for source in sources_in_order(diagnostic) {
         let file = sources.get(source);
-        let annotations = diagnostic
+        let labels: Vec<_> = diagnostic
             .labels
             .iter()
             .filter(|label| label.span.source == source)
-            .map(|label| {
-                let kind = if label.primary {
-                    AnnotationKind::Primary
-                } else {
-                    AnnotationKind::Context
-                };
-                kind.span(char_aligned(&file.text, label.span.range()))
-                    .label(label.message.as_str())
-            });
+            .map(|label| (label, char_aligned(&file.text, label.span.range())))
+            .collect();
+        // Only the lines from the first label to the last are handed to the renderer: it
+        // scans all the text it is given, and a manifest stream can be megabytes long with a
+        // finding on every resource.
+        let first = labels.iter().map(|(_, r)| r.start).min().unwrap_or(0);
+        let last = labels.iter().map(|(_, r)| r.end).max().unwrap_or(0);
+        let (first_line, _) = file.line_col(first);
+        let (last_line, _) = file.line_col(last);
+        let window = file.line_range(first_line).start..file.line_range(last_line).end;
+        let window = window.start..window.end.max(last);
+        let annotations = labels.iter().map(|(label, range)| {
+            let kind = if label.primary {
+                AnnotationKind::Primary
+            } else {
+                AnnotationKind::Context
+            };
+            kind.span(range.start - window.start..range.end - window.start)
+                .label(label.message.as_str())
+        });
         group = group.element(
-            Snippet::source(file.text.as_str())
+            Snippet::source(&file.text[window.clone()])
                 .path(file.path.to_string_lossy())
-                .line_start(1)
+                .line_start(first_line)
                 .fold(true)
                 .annotations(annotations),
         );
