@@ -1,0 +1,46 @@
+//! Mesh config: the IstioOperator overlay or the `istio` ConfigMap's `mesh` key.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::OutboundTrafficPolicy;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IstioOperator {
+    #[serde(default)]
+    pub mesh_config: Option<MeshConfig>,
+}
+
+/// The MeshConfig fields that change how the rules judge resources.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeshConfig {
+    #[serde(default, alias = "outbound_traffic_policy")]
+    pub outbound_traffic_policy: Option<OutboundTrafficPolicy>,
+    #[serde(default, alias = "root_namespace")]
+    pub root_namespace: Option<String>,
+    #[serde(default, alias = "default_config")]
+    pub default_config: Option<ProxyConfig>,
+    #[serde(default, alias = "default_service_export_to")]
+    pub default_service_export_to: Vec<String>,
+    #[serde(default, alias = "default_virtual_service_export_to")]
+    pub default_virtual_service_export_to: Vec<String>,
+    #[serde(default, alias = "default_destination_rule_export_to")]
+    pub default_destination_rule_export_to: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProxyConfig {
+    #[serde(default, alias = "proxy_metadata")]
+    pub proxy_metadata: BTreeMap<String, String>,
+}
+
+/// A ConfigMap; only `data` is read (the `istio` ConfigMap keeps MeshConfig under `mesh`).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ConfigMapData {
+    #[serde(default)]
+    pub data: BTreeMap<String, String>,
+}
