@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
+use super::hops::GatewayLeg;
 use super::host_map::HostMap;
 use super::hosts;
 use crate::manifest::{
@@ -116,6 +117,8 @@ pub struct Index<'a> {
     /// Per Gateway: the namespace of the Service its mesh hops route to, computed on first
     /// use.
     mesh_hop_namespaces: OnceLock<HashMap<usize, String>>,
+    /// The gateway legs of [`super::hops::gateway_legs`], computed on first use.
+    gateway_legs: OnceLock<Vec<GatewayLeg<'a>>>,
 }
 
 impl<'a> Index<'a> {
@@ -150,6 +153,7 @@ impl<'a> Index<'a> {
             virtual_services_by_gateway: HashMap::new(),
             known_namespaces: BTreeSet::new(),
             mesh_hop_namespaces: OnceLock::new(),
+            gateway_legs: OnceLock::new(),
         };
         index.build_host_tables();
         index.build_name_tables();
@@ -570,6 +574,13 @@ impl<'a> Index<'a> {
                     hosts::cluster_service(&host).map(|(_, namespace)| namespace.to_owned())
                 })
         })
+    }
+
+    /// Every mesh hop into a Gateway server ([`super::hops::gateway_legs`]), found on first
+    /// use and kept: several rules judge them.
+    pub fn gateway_legs(&self) -> &[GatewayLeg<'a>] {
+        self.gateway_legs
+            .get_or_init(|| super::hops::find_gateway_legs(self))
     }
 
     /// A Service in the input in front of a Gateway's pods: one whose selector and the
