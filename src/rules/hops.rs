@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 
-use super::host_map::HostMap;
 use super::index::MESH_GATEWAY;
 use super::routes::{Route, RouteKind, routes};
 use super::{Index, hosts};
@@ -440,13 +439,6 @@ pub fn gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
 /// Finds the legs for [`Index::gateway_legs`], in the order of VirtualService, Gateway,
 /// route, destination and server.
 pub(super) fn find_gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
-    // Only a Gateway with a server for one of a VirtualService's hosts can take its hop.
-    let mut served: HostMap<usize> = HostMap::default();
-    for (g, gateway) in index.gateways() {
-        for host in gateway.servers.iter().flat_map(|s| &s.hosts) {
-            served.insert(server_host(host).to_owned(), g);
-        }
-    }
     let mut clients = ClientLookups::new(index);
     let mut legs = Vec::new();
     for (i, vs) in index.virtual_services() {
@@ -455,11 +447,9 @@ pub(super) fn find_gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
             continue;
         }
         let own_hosts = vs_hosts(index, i, vs);
-        let mut candidates: Vec<usize> = own_hosts
-            .iter()
-            .flat_map(|h| served.intersecting(h))
-            .collect();
-        candidates.sort_unstable();
+        // Only a Gateway with a server for one of the VirtualService's hosts takes its hop.
+        let serving = index.servers_serving(&own_hosts);
+        let mut candidates: Vec<usize> = serving.iter().map(|&(g, _)| g).collect();
         candidates.dedup();
         let bound = bound_gateways(index, i, vs);
         for gateway_index in candidates {
@@ -490,8 +480,9 @@ pub(super) fn find_gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
                     let Some(port) = route.destination_port(destination) else {
                         continue;
                     };
-                    for server in &gateway.servers {
-                        if server_port(server) == Some(port) && serves_any(server, &own_hosts) {
+                    for (position, server) in gateway.servers.iter().enumerate() {
+                        let serves = serving.binary_search(&(gateway_index, position)).is_ok();
+                        if server_port(server) == Some(port) && serves {
                             legs.push(GatewayLeg {
                                 vs: i,
                                 virtual_service: vs,

@@ -104,6 +104,9 @@ pub struct Index<'a> {
     /// DestinationRules without `workloadSelector`, by namespace, then resolved host: where
     /// [`Index::destination_rules_for`] looks.
     namespace_rules: HashMap<String, HostMap<usize>>,
+    /// Gateway servers, as (Gateway, position in its `servers`), by server host (without
+    /// its `namespace/` part).
+    server_hosts: HostMap<(usize, usize)>,
     /// Gateways by `namespace/name` (the first, as a scan would find).
     gateways_by_reference: HashMap<String, usize>,
     /// Gateways by address: the position of a `&Gateway` a caller hands in.
@@ -147,6 +150,7 @@ impl<'a> Index<'a> {
             virtual_service_hosts: HostMap::default(),
             rule_hosts: HostMap::default(),
             namespace_rules: HashMap::new(),
+            server_hosts: HostMap::default(),
             gateways_by_reference: HashMap::new(),
             gateway_positions: HashMap::new(),
             services_by_name: HashMap::new(),
@@ -161,7 +165,8 @@ impl<'a> Index<'a> {
         index
     }
 
-    /// The tables by resolved host: ServiceEntries, VirtualServices, DestinationRules.
+    /// The tables by host: ServiceEntries, VirtualServices and DestinationRules by resolved
+    /// host, Gateway servers by server host.
     fn build_host_tables(&mut self) {
         let mut entry_hosts = HostMap::default();
         for (i, entry) in self.service_entries() {
@@ -190,8 +195,17 @@ impl<'a> Index<'a> {
             }
             rule_hosts.insert(host, i);
         }
+        let mut server_hosts = HostMap::default();
+        for (g, gateway) in self.gateways() {
+            for (position, server) in gateway.servers.iter().enumerate() {
+                for host in &server.hosts {
+                    server_hosts.insert(super::hops::server_host(host).to_owned(), (g, position));
+                }
+            }
+        }
         self.entry_hosts = entry_hosts;
         self.virtual_service_hosts = virtual_service_hosts;
+        self.server_hosts = server_hosts;
         self.rule_hosts = rule_hosts;
         self.namespace_rules = namespace_rules;
     }
@@ -436,6 +450,18 @@ impl<'a> Index<'a> {
     /// input order; wherever they live and whatever they select.
     pub fn destination_rules_covering(&self, host: &str) -> Vec<usize> {
         self.rule_hosts.covering(host)
+    }
+
+    /// The Gateway servers that serve one of these (resolved) hosts
+    /// ([`super::hops::serves_any`]), as (Gateway, position in its `servers`), sorted.
+    pub fn servers_serving(&self, hosts_: &[String]) -> Vec<(usize, usize)> {
+        let mut found: Vec<(usize, usize)> = hosts_
+            .iter()
+            .flat_map(|h| self.server_hosts.intersecting(h))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 
     /// The Kubernetes Service with this cluster FQDN, if the input has it.
