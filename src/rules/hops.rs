@@ -62,7 +62,7 @@ pub fn routes_at<'a>(
     vs: &'a VirtualService,
     gateway: &str,
 ) -> Vec<RouteAt<'a>> {
-    let bound = index.bound_gateways(i, vs);
+    let bound = index.bound_gateway_references(i, vs);
     let namespace = index.namespace(i);
     let mut out = Vec::new();
     for route in routes(vs) {
@@ -84,7 +84,7 @@ pub fn routes_at<'a>(
             } else {
                 m.gateways
                     .iter()
-                    .any(|g| index.resolve_gateway_name(g, namespace) == gateway)
+                    .any(|g| index.reference_resolves_to(g, namespace, gateway))
             };
             if !here {
                 continue;
@@ -115,15 +115,14 @@ pub fn bound_gateways<'a>(
     vs: &VirtualService,
 ) -> Vec<(String, Option<(usize, &'a Gateway)>)> {
     let mut out: Vec<(String, Option<(usize, &'a Gateway)>)> = Vec::new();
-    for reference in index.bound_gateways(i, vs) {
+    for reference in index.bound_gateway_references(i, vs).iter() {
         let named = reference
             .split_once('/')
             .is_some_and(|(namespace, name)| !namespace.is_empty() && !name.is_empty());
-        if reference == MESH_GATEWAY || !named || out.iter().any(|(r, _)| *r == reference) {
+        if reference == MESH_GATEWAY || !named || out.iter().any(|(r, _)| r == reference) {
             continue;
         }
-        let gateway = index.gateway(&reference);
-        out.push((reference, gateway));
+        out.push((reference.clone(), index.gateway(reference)));
     }
     out
 }
@@ -456,11 +455,7 @@ pub(super) fn find_gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
             let Spec::Gateway(gateway) = &index.manifests[gateway_index].spec else {
                 continue;
             };
-            let reference = format!(
-                "{}/{}",
-                index.namespace(gateway_index),
-                index.name(gateway_index)
-            );
+            let reference = index.qualified_name(gateway_index);
             let mut not_gateway = own_hosts.clone();
             if bound.iter().any(|(r, _)| *r == reference) {
                 for route in routes_at(index, i, vs, &reference) {

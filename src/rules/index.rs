@@ -3,6 +3,7 @@
 //! Istio resolves it. Rules ask the index; they never re-implement a lookup, so one reading
 //! of Istio's behaviour serves every rule.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
@@ -111,11 +112,14 @@ pub struct Index<'a> {
     gateways_by_reference: HashMap<String, usize>,
     /// Gateways by address: the position of a `&Gateway` a caller hands in.
     gateway_positions: HashMap<usize, usize>,
-    /// Services by (namespace, name) (the first, as a scan would find).
-    services_by_name: HashMap<(String, String), usize>,
+    /// Services by namespace, then name (the first, as a scan would find).
+    services_by_name: HashMap<String, HashMap<String, usize>>,
     /// VirtualServices by the gateway references they bind (`mesh` for none), in input
     /// order.
     virtual_services_by_gateway: HashMap<String, Vec<usize>>,
+    /// The gateway references each VirtualService binds ([`Index::bound_gateways`]), by its
+    /// position in the input (empty for other kinds).
+    bound_references: Vec<Vec<String>>,
     known_namespaces: BTreeSet<String>,
     /// Per Gateway: the namespace of the Service its mesh hops route to, computed on first
     /// use.
@@ -155,6 +159,7 @@ impl<'a> Index<'a> {
             gateway_positions: HashMap::new(),
             services_by_name: HashMap::new(),
             virtual_services_by_gateway: HashMap::new(),
+            bound_references: Vec::new(),
             known_namespaces: BTreeSet::new(),
             mesh_hop_namespaces: OnceLock::new(),
             gateway_legs: OnceLock::new(),
@@ -215,31 +220,38 @@ impl<'a> Index<'a> {
         let mut gateways_by_reference = HashMap::new();
         let mut gateway_positions = HashMap::new();
         for (i, gateway) in self.gateways() {
-            let reference = format!("{}/{}", self.namespace(i), self.name(i));
+            let reference = self.qualified_name(i);
             gateways_by_reference.entry(reference).or_insert(i);
             gateway_positions.insert(std::ptr::from_ref(gateway).addr(), i);
         }
-        let mut services_by_name = HashMap::new();
+        let mut services_by_name: HashMap<String, HashMap<String, usize>> = HashMap::new();
         for (i, _) in self.services() {
-            let key = (self.namespace(i).to_owned(), self.name(i).to_owned());
-            services_by_name.entry(key).or_insert(i);
+            services_by_name
+                .entry(self.namespace(i).to_owned())
+                .or_default()
+                .entry(self.name(i).to_owned())
+                .or_insert(i);
         }
         let mut virtual_services_by_gateway: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut bound_references = vec![Vec::new(); self.manifests.len()];
         for (i, vs) in self.virtual_services() {
-            let mut bound = self.bound_gateways(i, vs);
-            bound.sort_unstable();
-            bound.dedup();
-            for reference in bound {
+            let bound = self.resolve_bound_gateways(i, vs);
+            let mut distinct = bound.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            for reference in distinct {
                 virtual_services_by_gateway
                     .entry(reference)
                     .or_default()
                     .push(i);
             }
+            bound_references[i] = bound;
         }
         self.gateways_by_reference = gateways_by_reference;
         self.gateway_positions = gateway_positions;
         self.services_by_name = services_by_name;
         self.virtual_services_by_gateway = virtual_services_by_gateway;
+        self.bound_references = bound_references;
     }
 
     /// The namespace a resource lives in.
@@ -253,6 +265,11 @@ impl<'a> Index<'a> {
 
     pub fn name(&self, i: usize) -> &str {
         &self.manifests[i].id.name
+    }
+
+    /// `namespace/name` of a resource: how a Gateway is referenced.
+    pub fn qualified_name(&self, i: usize) -> String {
+        [self.namespace(i), "/", self.name(i)].concat()
     }
 
     fn of_kind(&self, kind: KnownKind) -> impl Iterator<Item = usize> + '_ {
@@ -467,9 +484,7 @@ impl<'a> Index<'a> {
     /// The Kubernetes Service with this cluster FQDN, if the input has it.
     pub fn service_for_host(&self, host: &str) -> Option<usize> {
         let (name, namespace) = hosts::cluster_service(host)?;
-        self.services_by_name
-            .get(&(namespace.to_owned(), name.to_owned()))
-            .copied()
+        self.services_by_name.get(namespace)?.get(name).copied()
     }
 
     /// The namespace of the service behind a host: the ServiceEntry's, or the namespace in a
@@ -488,6 +503,21 @@ impl<'a> Index<'a> {
     /// The Gateway names a VirtualService binds, resolved to `namespace/name` (or `mesh`).
     /// No `gateways` means the mesh.
     pub fn bound_gateways(&self, i: usize, vs: &VirtualService) -> Vec<String> {
+        self.bound_gateway_references(i, vs).into_owned()
+    }
+
+    /// [`Index::bound_gateways`], borrowed from the table built once when `vs` is the
+    /// VirtualService at `i` (as callers always pass it): rules ask for every route.
+    pub fn bound_gateway_references(&self, i: usize, vs: &VirtualService) -> Cow<'_, [String]> {
+        match &self.manifests[i].spec {
+            Spec::VirtualService(own) if std::ptr::eq(own, vs) => {
+                Cow::Borrowed(&self.bound_references[i])
+            }
+            _ => Cow::Owned(self.resolve_bound_gateways(i, vs)),
+        }
+    }
+
+    fn resolve_bound_gateways(&self, i: usize, vs: &VirtualService) -> Vec<String> {
         if vs.gateways.is_empty() {
             return vec![MESH_GATEWAY.to_owned()];
         }
@@ -502,22 +532,22 @@ impl<'a> Index<'a> {
     /// FQDN form, still accepted by Istio (`resolveGatewayName`): `name.ns` and
     /// `name.ns.svc.cluster.local` are both `ns/name`.
     pub fn resolve_gateway_name(&self, reference: &str, namespace: &str) -> String {
-        if reference == MESH_GATEWAY {
-            return reference.to_owned();
+        match GatewayName::of(reference, namespace) {
+            GatewayName::AsWritten(reference) => reference.to_owned(),
+            GatewayName::Parts(namespace, name) => [namespace, "/", name].concat(),
         }
-        if let Some((ns, name)) = reference.split_once('/') {
-            return if ns == "." {
-                format!("{namespace}/{name}")
-            } else {
-                reference.to_owned()
-            };
-        }
-        match reference.split_once('.') {
-            Some((name, rest)) => {
-                let ns = rest.split_once('.').map_or(rest, |(ns, _)| ns);
-                format!("{ns}/{name}")
-            }
-            None => format!("{namespace}/{reference}"),
+    }
+
+    /// Does `reference`, written in a resource of `namespace`, resolve to `gateway` (a
+    /// resolved reference or `mesh`)? [`Index::resolve_gateway_name`] without building the
+    /// name.
+    pub fn reference_resolves_to(&self, reference: &str, namespace: &str, gateway: &str) -> bool {
+        match GatewayName::of(reference, namespace) {
+            GatewayName::AsWritten(reference) => reference == gateway,
+            GatewayName::Parts(namespace, name) => gateway
+                .strip_prefix(namespace)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .is_some_and(|rest| rest == name),
         }
     }
 
@@ -540,7 +570,7 @@ impl<'a> Index<'a> {
         matches: &[RouteMatch],
         gateway: &str,
     ) -> bool {
-        let bound = self.bound_gateways(i, vs);
+        let bound = self.bound_gateway_references(i, vs);
         if matches.is_empty() {
             return bound.iter().any(|g| g == gateway);
         }
@@ -550,7 +580,7 @@ impl<'a> Index<'a> {
             } else {
                 m.gateways
                     .iter()
-                    .any(|g| self.resolve_gateway_name(g, self.namespace(i)) == gateway)
+                    .any(|g| self.reference_resolves_to(g, self.namespace(i), gateway))
             }
         })
     }
@@ -585,7 +615,7 @@ impl<'a> Index<'a> {
     /// The first VirtualService that binds Gateway `g` and has a mesh route to a cluster
     /// Service names that Service's namespace.
     fn find_mesh_hop_service_namespace(&self, g: usize) -> Option<String> {
-        let reference = format!("{}/{}", self.namespace(g), self.name(g));
+        let reference = self.qualified_name(g);
         let binding = self.virtual_services_by_gateway.get(&reference)?;
         binding.iter().find_map(|&i| {
             let Spec::VirtualService(vs) = &self.manifests[i].spec else {
@@ -677,6 +707,37 @@ impl<'a> Index<'a> {
             }
         }
         in_namespace(&self.mesh.root_namespace)
+    }
+}
+
+/// A gateway reference as Istio resolves it, in parts, so that it can be compared without
+/// building the `namespace/name` string ([`Index::resolve_gateway_name`]).
+enum GatewayName<'r> {
+    /// `mesh` and `ns/name`: the reference as written.
+    AsWritten(&'r str),
+    /// `namespace/name`.
+    Parts(&'r str, &'r str),
+}
+
+impl<'r> GatewayName<'r> {
+    fn of(reference: &'r str, namespace: &'r str) -> GatewayName<'r> {
+        if reference == MESH_GATEWAY {
+            return GatewayName::AsWritten(reference);
+        }
+        if let Some((ns, name)) = reference.split_once('/') {
+            return if ns == "." {
+                GatewayName::Parts(namespace, name)
+            } else {
+                GatewayName::AsWritten(reference)
+            };
+        }
+        match reference.split_once('.') {
+            Some((name, rest)) => {
+                let ns = rest.split_once('.').map_or(rest, |(ns, _)| ns);
+                GatewayName::Parts(ns, name)
+            }
+            None => GatewayName::Parts(namespace, reference),
+        }
     }
 }
 
