@@ -95,15 +95,8 @@ fn originating_ports<'a>(
             .iter()
             .filter_map(|s| s.traffic_policy.as_ref()),
     );
-    let declared: Vec<u32> = index
-        .entries_covering(host)
-        .into_iter()
-        .filter_map(|i| match &index.manifests[i].spec {
-            crate::manifest::Spec::ServiceEntry(entry) => Some(entry),
-            _ => None,
-        })
-        .flat_map(|entry| entry.ports.iter().map(|p| p.number))
-        .collect();
+    // Looked up only for a policy-wide `tls`: most rules originate nothing.
+    let mut declared: Option<Vec<u32>> = None;
     let mut out = Vec::new();
     for policy in policies {
         for port_policy in &policy.port_level_settings {
@@ -119,6 +112,7 @@ fn originating_ports<'a>(
                 .iter()
                 .filter_map(|p| p.port.map(|s| s.number))
                 .collect();
+            let declared = declared.get_or_insert_with(|| declared_ports(index, host));
             if declared.is_empty() {
                 out.push((None, tls));
             }
@@ -130,6 +124,19 @@ fn originating_ports<'a>(
     out.sort_by_key(|(port, _)| *port);
     out.dedup_by_key(|(port, _)| *port);
     out
+}
+
+/// The ports the ServiceEntries covering `host` declare.
+fn declared_ports(index: &Index, host: &str) -> Vec<u32> {
+    index
+        .entries_covering(host)
+        .into_iter()
+        .filter_map(|i| match &index.manifests[i].spec {
+            crate::manifest::Spec::ServiceEntry(entry) => Some(entry),
+            _ => None,
+        })
+        .flat_map(|entry| entry.ports.iter().map(|p| p.number))
+        .collect()
 }
 
 /// Where the routes of the input send traffic, by resolved destination host, so that each
