@@ -18,24 +18,53 @@
 //! `<gateway-namespace>/host`; wildcards are not expanded (`*.example.com` and
 //! `api.example.com` are different SNI matches and do not conflict).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::{Finding, Index};
 use crate::diagnostic::codes;
-use crate::manifest::{Gateway, Server};
+use crate::manifest::{Gateway, Server, Spec};
+
+/// A server's port, `bind` and one of its hosts: two servers conflict only on a shared one.
+type ServerKey<'a> = (u32, Option<&'a str>, String);
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
-    let gateways: Vec<(usize, &Gateway)> = index.gateways().collect();
-    for &(a, mine) in &gateways {
+    // The Gateways with a server for each (port, bind, host), so that a server is compared
+    // only with the Gateways that share one with it, not with every Gateway.
+    let mut by_server: HashMap<ServerKey, Vec<usize>> = HashMap::new();
+    for (g, gateway) in index.gateways() {
+        for server in &gateway.servers {
+            let Some(port) = server.port.as_ref().map(|p| p.number) else {
+                continue;
+            };
+            for host in server_hosts(server, index.namespace(g)) {
+                let gateways = by_server
+                    .entry((port, server.bind.as_deref(), host))
+                    .or_default();
+                if gateways.last() != Some(&g) {
+                    gateways.push(g);
+                }
+            }
+        }
+    }
+    for (a, mine) in index.gateways() {
         for server in &mine.servers {
             let Some(port) = server.port.as_ref().map(|p| p.number) else {
                 continue;
             };
             let my_hosts = server_hosts(server, index.namespace(a));
-            for &(b, theirs) in &gateways {
-                if a == b {
+            let mut others: Vec<usize> = my_hosts
+                .iter()
+                .filter_map(|h| by_server.get(&(port, server.bind.as_deref(), h.clone())))
+                .flatten()
+                .copied()
+                .filter(|&b| b != a)
+                .collect();
+            others.sort_unstable();
+            others.dedup();
+            for b in others {
+                let Spec::Gateway(theirs) = &index.manifests[b].spec else {
                     continue;
-                }
+                };
                 let Some(relation) = selector_relation(&mine.selector, &theirs.selector) else {
                     continue;
                 };

@@ -18,6 +18,7 @@
 //! analyzer reports this when one of the two is exported to every namespace and the other is
 //! not.
 
+use super::host_map::HostMap;
 use super::index::{ExportScope, MESH_GATEWAY};
 use super::{Finding, Index, hosts};
 use crate::diagnostic::{Severity, codes};
@@ -53,11 +54,19 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             }
         })
         .collect();
+    // The mesh VirtualServices (positions in `mesh`) by host, so that each host is compared
+    // only with the hosts it overlaps.
+    let mut by_host: HostMap<usize> = HostMap::default();
+    for (position, service) in mesh.iter().enumerate() {
+        for host in &service.hosts {
+            by_host.insert(host.clone(), position);
+        }
+    }
     for mine in &mesh {
         for host in &mine.hosts {
             let mut same: Vec<(&MeshService, String)> = Vec::new();
             let mut overlapping: Vec<(&MeshService, &str, String)> = Vec::new();
-            for other in &mesh {
+            for other in by_host.intersecting(host).into_iter().map(|p| &mesh[p]) {
                 if other.vs == mine.vs || !other.scope.overlaps(&mine.scope) {
                     continue;
                 }

@@ -8,10 +8,14 @@
 //! Gateway, reads a Gateway server the way Istio builds its listener, and computes the TLS
 //! settings a client's DestinationRules give one port of one subset.
 
+use std::collections::HashMap;
+
 use super::index::MESH_GATEWAY;
 use super::routes::{Route, RouteKind, routes};
 use super::{Index, hosts};
-use crate::manifest::{ClientTls, Destination, Gateway, Server, Service, VirtualService};
+use crate::manifest::{
+    ClientTls, Destination, Gateway, Server, Service, Spec, Subset, TrafficPolicy, VirtualService,
+};
 
 /// A route of a VirtualService where it applies at one gateway (or `mesh`), with the ports
 /// its applying matches select there (empty: any port).
@@ -58,7 +62,7 @@ pub fn routes_at<'a>(
     vs: &'a VirtualService,
     gateway: &str,
 ) -> Vec<RouteAt<'a>> {
-    let bound = index.bound_gateways(i, vs);
+    let bound = index.bound_gateway_references(i, vs);
     let namespace = index.namespace(i);
     let mut out = Vec::new();
     for route in routes(vs) {
@@ -80,7 +84,7 @@ pub fn routes_at<'a>(
             } else {
                 m.gateways
                     .iter()
-                    .any(|g| index.resolve_gateway_name(g, namespace) == gateway)
+                    .any(|g| index.reference_resolves_to(g, namespace, gateway))
             };
             if !here {
                 continue;
@@ -111,15 +115,14 @@ pub fn bound_gateways<'a>(
     vs: &VirtualService,
 ) -> Vec<(String, Option<(usize, &'a Gateway)>)> {
     let mut out: Vec<(String, Option<(usize, &'a Gateway)>)> = Vec::new();
-    for reference in index.bound_gateways(i, vs) {
+    for reference in index.bound_gateway_references(i, vs).iter() {
         let named = reference
             .split_once('/')
             .is_some_and(|(namespace, name)| !namespace.is_empty() && !name.is_empty());
-        if reference == MESH_GATEWAY || !named || out.iter().any(|(r, _)| *r == reference) {
+        if reference == MESH_GATEWAY || !named || out.iter().any(|(r, _)| r == reference) {
             continue;
         }
-        let gateway = index.gateway(&reference);
-        out.push((reference, gateway));
+        out.push((reference.clone(), index.gateway(reference)));
     }
     out
 }
@@ -269,45 +272,71 @@ pub enum ClientTlsSetting<'a> {
 }
 
 /// The TLS settings that the merged DestinationRules `rules` (as returned by
-/// [`Index::destination_rules_for`]) give traffic to `port` of `subset`. Istio merges rules
-/// for one host: the first rule with a top-level `trafficPolicy` gives it, the first rule
-/// defining a subset name gives the subset. The subset's settings win over the top level,
-/// port-level settings over policy-wide ones (`MergeTrafficPolicy`).
+/// [`Index::destination_rules_for`]) give traffic to `port` of `subset` ([`MergedRules`]).
 pub fn client_tls<'a>(
     index: &Index<'a>,
     rules: &[usize],
     subset: Option<&str>,
     port: u32,
 ) -> ClientTlsSetting<'a> {
-    let rule = |i: usize| match &index.manifests[i].spec {
-        crate::manifest::Spec::DestinationRule(rule) => Some(rule),
-        _ => None,
-    };
-    let top = rules
-        .iter()
-        .find_map(|&i| Some((i, rule(i)?.traffic_policy.as_ref()?)));
-    let subset_policy = match subset.filter(|s| !s.is_empty()) {
-        None => None,
-        Some(name) => {
-            let found = rules.iter().find_map(|&i| {
-                rule(i)?
-                    .subsets
-                    .iter()
-                    .find(|s| s.name == name)
-                    .map(|s| (i, s))
-            });
-            match found {
-                None => return ClientTlsSetting::UnknownSubset,
-                Some((i, s)) => s.traffic_policy.as_ref().map(|p| (i, p)),
+    MergedRules::new(index, rules.to_vec()).client_tls(subset, port)
+}
+
+/// The DestinationRules that apply to one host for one client (as returned by
+/// [`Index::destination_rules_for`]), merged as Istio merges rules for one host: the first
+/// rule with a top-level `trafficPolicy` gives it, the first rule defining a subset name
+/// gives the subset. Merging once answers every subset and port in one lookup, where the
+/// egress recipes give one gateway Service thousands of rules.
+pub struct MergedRules<'a> {
+    /// The rules, in input order.
+    pub rules: Vec<usize>,
+    top: Option<(usize, &'a TrafficPolicy)>,
+    subsets: HashMap<&'a str, (usize, &'a Subset)>,
+}
+
+impl<'a> MergedRules<'a> {
+    pub fn new(index: &Index<'a>, rules: Vec<usize>) -> MergedRules<'a> {
+        let mut top = None;
+        let mut subsets = HashMap::new();
+        for &i in &rules {
+            let Spec::DestinationRule(rule) = &index.manifests[i].spec else {
+                continue;
+            };
+            if top.is_none() {
+                top = rule.traffic_policy.as_ref().map(|p| (i, p));
+            }
+            for subset in &rule.subsets {
+                subsets.entry(subset.name.as_str()).or_insert((i, subset));
             }
         }
-    };
-    subset_policy
-        .and_then(|(i, p)| p.tls_for_port(port).map(|t| (i, t)))
-        .or_else(|| top.and_then(|(i, p)| p.tls_for_port(port).map(|t| (i, t))))
-        .map_or(ClientTlsSetting::Unset, |(i, t)| {
-            ClientTlsSetting::Set(i, t)
-        })
+        MergedRules {
+            rules,
+            top,
+            subsets,
+        }
+    }
+
+    /// The TLS settings the rules give traffic to `port` of `subset`. The subset's settings
+    /// win over the top level, port-level settings over policy-wide ones
+    /// (`MergeTrafficPolicy`).
+    pub fn client_tls(&self, subset: Option<&str>, port: u32) -> ClientTlsSetting<'a> {
+        let subset_policy = match subset.filter(|s| !s.is_empty()) {
+            None => None,
+            Some(name) => match self.subsets.get(name) {
+                None => return ClientTlsSetting::UnknownSubset,
+                Some(&(i, s)) => s.traffic_policy.as_ref().map(|p| (i, p)),
+            },
+        };
+        subset_policy
+            .and_then(|(i, p)| p.tls_for_port(port).map(|t| (i, t)))
+            .or_else(|| {
+                self.top
+                    .and_then(|(i, p)| p.tls_for_port(port).map(|t| (i, t)))
+            })
+            .map_or(ClientTlsSetting::Unset, |(i, t)| {
+                ClientTlsSetting::Set(i, t)
+            })
+    }
 }
 
 /// The namespaces whose sidecars a mesh-bound VirtualService routes, as far as the input
@@ -316,6 +345,17 @@ pub fn client_tls<'a>(
 /// there; the egress-gateway recipes copy the gateway's DestinationRule into each client
 /// namespace).
 pub fn client_namespaces(index: &Index, i: usize, vs: &VirtualService, host: &str) -> Vec<String> {
+    client_namespaces_among(index, i, vs, &rule_namespaces(index, host))
+}
+
+/// [`client_namespaces`], given the namespaces that hold a DestinationRule for the host
+/// ([`rule_namespaces`]).
+fn client_namespaces_among(
+    index: &Index,
+    i: usize,
+    vs: &VirtualService,
+    rule_namespaces: &[String],
+) -> Vec<String> {
     let own = index.namespace(i).to_owned();
     let mut out = vec![own.clone()];
     let export_to: &[String] = if vs.export_to.is_empty() {
@@ -326,14 +366,7 @@ pub fn client_namespaces(index: &Index, i: usize, vs: &VirtualService, host: &st
     for to in export_to {
         match to.as_str() {
             "." | "~" | "" => {}
-            "*" => {
-                for (r, rule) in index.destination_rules() {
-                    let rule_host = hosts::resolve(&rule.host, index.namespace(r));
-                    if rule.workload_selector.is_none() && hosts::covers(&rule_host, host) {
-                        out.push(index.namespace(r).to_owned());
-                    }
-                }
-            }
+            "*" => out.extend(rule_namespaces.iter().cloned()),
             namespace => out.push(namespace.to_owned()),
         }
     }
@@ -346,9 +379,26 @@ pub fn client_namespaces(index: &Index, i: usize, vs: &VirtualService, host: &st
     out
 }
 
+/// The namespaces that hold a DestinationRule for `host` (one that applies to every
+/// workload, no `workloadSelector`), in the order of their first such rule.
+fn rule_namespaces(index: &Index, host: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in index.destination_rules_covering(host) {
+        let Spec::DestinationRule(rule) = &index.manifests[r].spec else {
+            continue;
+        };
+        let namespace = index.namespace(r);
+        if rule.workload_selector.is_none() && !out.iter().any(|n| n == namespace) {
+            out.push(namespace.to_owned());
+        }
+    }
+    out
+}
+
 /// One mesh hop into a Gateway server: a mesh route of VirtualService `vs` sends traffic to
 /// the Service in front of Gateway `gateway` on `port`, where `server` listens for one of
 /// the VirtualService's hosts.
+#[derive(Clone, Debug)]
 pub struct GatewayLeg<'a> {
     pub vs: usize,
     pub virtual_service: &'a VirtualService,
@@ -360,14 +410,35 @@ pub struct GatewayLeg<'a> {
     pub gateway: usize,
     pub reference: String,
     pub server: &'a Server,
+    /// The sidecars that take the hop ([`client_namespaces`]), with the TLS their
+    /// DestinationRules make them send.
+    pub clients: Vec<LegClient<'a>>,
+}
+
+/// The sidecars of one namespace taking a gateway leg.
+#[derive(Clone, Debug)]
+pub struct LegClient<'a> {
+    pub namespace: String,
+    /// The first of the DestinationRules that apply to them for the leg's host
+    /// ([`Index::destination_rules_for`]), if any.
+    pub rule: Option<usize>,
+    /// What those rules say about TLS toward the leg's port and subset ([`client_tls`]).
+    pub tls: ClientTlsSetting<'a>,
 }
 
 /// Every mesh hop that reaches a server of a Gateway in the input: a mesh route whose
 /// destination is the Service in front of the Gateway's pods ([`points_at_gateway`]), on a
 /// port where the Gateway has a server for one of the VirtualService's hosts. The Gateway
 /// need not be bound by the same VirtualService: the mesh hop and the gateway hop are often
-/// split into two.
+/// split into two. The legs are found once per input ([`Index::gateway_legs`] lends them).
 pub fn gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
+    index.gateway_legs().to_vec()
+}
+
+/// Finds the legs for [`Index::gateway_legs`], in the order of VirtualService, Gateway,
+/// route, destination and server.
+pub(super) fn find_gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
+    let mut clients = ClientLookups::new(index);
     let mut legs = Vec::new();
     for (i, vs) in index.virtual_services() {
         let mesh_routes = routes_at(index, i, vs, MESH_GATEWAY);
@@ -375,13 +446,16 @@ pub fn gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
             continue;
         }
         let own_hosts = vs_hosts(index, i, vs);
+        // Only a Gateway with a server for one of the VirtualService's hosts takes its hop.
+        let serving = index.servers_serving(&own_hosts);
+        let mut candidates: Vec<usize> = serving.iter().map(|&(g, _)| g).collect();
+        candidates.dedup();
         let bound = bound_gateways(index, i, vs);
-        for (gateway_index, gateway) in index.gateways() {
-            let reference = format!(
-                "{}/{}",
-                index.namespace(gateway_index),
-                index.name(gateway_index)
-            );
+        for gateway_index in candidates {
+            let Spec::Gateway(gateway) = &index.manifests[gateway_index].spec else {
+                continue;
+            };
+            let reference = index.qualified_name(gateway_index);
             let mut not_gateway = own_hosts.clone();
             if bound.iter().any(|(r, _)| *r == reference) {
                 for route in routes_at(index, i, vs, &reference) {
@@ -401,8 +475,9 @@ pub fn gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
                     let Some(port) = route.destination_port(destination) else {
                         continue;
                     };
-                    for server in &gateway.servers {
-                        if server_port(server) == Some(port) && serves_any(server, &own_hosts) {
+                    for (position, server) in gateway.servers.iter().enumerate() {
+                        let serves = serving.binary_search(&(gateway_index, position)).is_ok();
+                        if server_port(server) == Some(port) && serves {
                             legs.push(GatewayLeg {
                                 vs: i,
                                 virtual_service: vs,
@@ -413,6 +488,7 @@ pub fn gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
                                 gateway: gateway_index,
                                 reference: reference.clone(),
                                 server,
+                                clients: clients.of(i, vs, &host, destination, port),
                             });
                         }
                     }
@@ -421,6 +497,59 @@ pub fn gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
         }
     }
     legs
+}
+
+/// The DestinationRule lookups for the clients of gateway legs, each done once: the egress
+/// recipes send every mesh hop to one gateway Service, which has a rule per host.
+struct ClientLookups<'i, 'a> {
+    index: &'i Index<'a>,
+    /// [`rule_namespaces`] by host.
+    rule_namespaces: HashMap<String, Vec<String>>,
+    /// The merged [`Index::destination_rules_for`] by client namespace and host.
+    rules: HashMap<(String, String), MergedRules<'a>>,
+}
+
+impl<'a> ClientLookups<'_, 'a> {
+    fn new<'i>(index: &'i Index<'a>) -> ClientLookups<'i, 'a> {
+        ClientLookups {
+            index,
+            rule_namespaces: HashMap::new(),
+            rules: HashMap::new(),
+        }
+    }
+
+    /// The clients of a leg of VirtualService `i` to `host` (`destination`) on `port`.
+    fn of(
+        &mut self,
+        i: usize,
+        vs: &VirtualService,
+        host: &str,
+        destination: &Destination,
+        port: u32,
+    ) -> Vec<LegClient<'a>> {
+        let index = self.index;
+        let rule_namespaces = self
+            .rule_namespaces
+            .entry(host.to_owned())
+            .or_insert_with(|| rule_namespaces(index, host));
+        let namespaces = client_namespaces_among(index, i, vs, rule_namespaces);
+        namespaces
+            .into_iter()
+            .map(|namespace| {
+                let rules = self
+                    .rules
+                    .entry((namespace.clone(), host.to_owned()))
+                    .or_insert_with(|| {
+                        MergedRules::new(index, index.destination_rules_for(&namespace, host))
+                    });
+                LegClient {
+                    rule: rules.rules.first().copied(),
+                    tls: rules.client_tls(destination.subset.as_deref(), port),
+                    namespace,
+                }
+            })
+            .collect()
+    }
 }
 
 /// ` (subset cnn)` or nothing: how a message names a destination's subset.

@@ -17,6 +17,9 @@
 //! (the analyzer does not report it). A Gateway that is not in the input is M017's finding,
 //! not this rule's (the analyzer reports both).
 
+use std::collections::HashMap;
+
+use super::host_map::HostMap;
 use super::index::MESH_GATEWAY;
 use super::{Finding, Index, hosts};
 use crate::diagnostic::{Severity, codes};
@@ -27,12 +30,22 @@ use crate::manifest::Gateway;
 struct Admitted {
     hosts: Vec<String>,
     refused: Vec<String>,
+    /// `hosts` as a map, so a Gateway with thousands of hosts is not read per VirtualService
+    /// host.
+    lookup: HostMap<()>,
+}
+
+impl Admitted {
+    fn accepts(&self, host: &str) -> bool {
+        !self.lookup.intersecting(host).is_empty()
+    }
 }
 
 fn admitted(gateway: &Gateway, gateway_namespace: &str, vs_namespace: &str) -> Admitted {
     let mut out = Admitted {
         hosts: Vec::new(),
         refused: Vec::new(),
+        lookup: HostMap::default(),
     };
     for host in gateway.servers.iter().flat_map(|s| &s.hosts) {
         match host.split_once('/') {
@@ -53,10 +66,16 @@ fn admitted(gateway: &Gateway, gateway_namespace: &str, vs_namespace: &str) -> A
     }
     out.hosts.retain(|h| !h.is_empty());
     out.hosts.dedup();
+    for host in &out.hosts {
+        out.lookup.insert(host.clone(), ());
+    }
     out
 }
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
+    // What each Gateway admits, by Gateway and VirtualService namespace: VirtualServices in
+    // one namespace share it.
+    let mut admitted_by: HashMap<(usize, &str), Admitted> = HashMap::new();
     for (i, vs) in index.virtual_services() {
         let namespace = index.namespace(i);
         let vs_hosts: Vec<String> = vs
@@ -68,8 +87,8 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
         if vs_hosts.is_empty() {
             continue;
         }
-        // (gateway, resolved reference, hosts it admits)
-        let mut bound: Vec<(usize, String, Admitted)> = Vec::new();
+        // (gateway, resolved reference)
+        let mut bound: Vec<(usize, String)> = Vec::new();
         for reference in &vs.gateways {
             if reference == MESH_GATEWAY || reference.is_empty() {
                 continue;
@@ -78,21 +97,22 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             let Some((g, gateway)) = index.gateway(&resolved) else {
                 continue;
             };
-            if bound.iter().any(|(other, _, _)| *other == g) {
+            if bound.iter().any(|(other, _)| *other == g) {
                 continue;
             }
-            bound.push((
-                g,
-                resolved,
-                admitted(gateway, index.namespace(g), namespace),
-            ));
+            admitted_by
+                .entry((g, namespace))
+                .or_insert_with(|| admitted(gateway, index.namespace(g), namespace));
+            bound.push((g, resolved));
         }
-        let accepts = |admitted: &Admitted, host: &str| {
-            admitted.hosts.iter().any(|h| hosts::intersect(h, host))
-        };
+        // The bound Gateways with the hosts each admits.
+        let bound: Vec<(usize, String, &Admitted)> = bound
+            .into_iter()
+            .map(|(g, resolved)| (g, resolved, &admitted_by[&(g, namespace)]))
+            .collect();
         let mut any_accepted = false;
         for (g, resolved, admitted) in &bound {
-            if vs_hosts.iter().any(|h| accepts(admitted, h)) {
+            if vs_hosts.iter().any(|h| admitted.accepts(h)) {
                 any_accepted = true;
                 continue;
             }
@@ -102,7 +122,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             continue;
         }
         for host in &vs_hosts {
-            if bound.iter().any(|(_, _, admitted)| accepts(admitted, host)) {
+            if bound.iter().any(|(_, _, admitted)| admitted.accepts(host)) {
                 continue;
             }
             let names: Vec<&str> = bound.iter().map(|(_, r, _)| r.as_str()).collect();

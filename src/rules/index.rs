@@ -3,9 +3,12 @@
 //! Istio resolves it. Rules ask the index; they never re-implement a lookup, so one reading
 //! of Istio's behaviour serves every rule.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
+use super::hops::GatewayLeg;
+use super::host_map::HostMap;
 use super::hosts;
 use crate::manifest::{
     AuthorizationPolicy, DestinationRule, Gateway, HttpRouteSpec, KnownKind, Manifest, MeshConfig,
@@ -91,10 +94,38 @@ pub struct Index<'a> {
     /// The namespace of resources that name none (what `kubectl apply` would use).
     pub default_namespace: String,
     by_kind: BTreeMap<KnownKind, Vec<usize>>,
-    /// Resolved ServiceEntry hosts: host -> (entry, its namespace).
-    entry_hosts: HashMap<String, Vec<usize>>,
-    /// The keys of `entry_hosts` that are wildcards: the only ones that cover other hosts.
-    wildcard_entry_hosts: Vec<String>,
+    // The lookup tables below are built once, so that a rule asking about every route or
+    // host does not scan the whole input for each (which made the rules quadratic).
+    /// ServiceEntries by resolved host.
+    entry_hosts: HostMap<usize>,
+    /// VirtualServices by resolved host.
+    virtual_service_hosts: HostMap<usize>,
+    /// DestinationRules by resolved host.
+    rule_hosts: HostMap<usize>,
+    /// DestinationRules without `workloadSelector`, by namespace, then resolved host: where
+    /// [`Index::destination_rules_for`] looks.
+    namespace_rules: HashMap<String, HostMap<usize>>,
+    /// Gateway servers, as (Gateway, position in its `servers`), by server host (without
+    /// its `namespace/` part).
+    server_hosts: HostMap<(usize, usize)>,
+    /// Gateways by `namespace/name` (the first, as a scan would find).
+    gateways_by_reference: HashMap<String, usize>,
+    /// Gateways by address: the position of a `&Gateway` a caller hands in.
+    gateway_positions: HashMap<usize, usize>,
+    /// Services by namespace, then name (the first, as a scan would find).
+    services_by_name: HashMap<String, HashMap<String, usize>>,
+    /// VirtualServices by the gateway references they bind (`mesh` for none), in input
+    /// order.
+    virtual_services_by_gateway: HashMap<String, Vec<usize>>,
+    /// The gateway references each VirtualService binds ([`Index::bound_gateways`]), by its
+    /// position in the input (empty for other kinds).
+    bound_references: Vec<Vec<String>>,
+    known_namespaces: BTreeSet<String>,
+    /// Per Gateway: the namespace of the Service its mesh hops route to, computed on first
+    /// use.
+    mesh_hop_namespaces: OnceLock<HashMap<usize, String>>,
+    /// The gateway legs of [`super::hops::gateway_legs`], computed on first use.
+    gateway_legs: OnceLock<Vec<GatewayLeg<'a>>>,
     /// Every piece of evidence that a namespace reaches a host, by the host (or wildcard)
     /// it names; built on first use by [`Index::namespaces_reaching`].
     reaching: OnceLock<ReachIndex>,
@@ -122,29 +153,109 @@ impl<'a> Index<'a> {
             mesh,
             default_namespace: default_namespace.to_owned(),
             by_kind,
-            entry_hosts: HashMap::new(),
-            wildcard_entry_hosts: Vec::new(),
+            entry_hosts: HostMap::default(),
+            virtual_service_hosts: HostMap::default(),
+            rule_hosts: HostMap::default(),
+            namespace_rules: HashMap::new(),
+            server_hosts: HostMap::default(),
+            gateways_by_reference: HashMap::new(),
+            gateway_positions: HashMap::new(),
+            services_by_name: HashMap::new(),
+            virtual_services_by_gateway: HashMap::new(),
+            bound_references: Vec::new(),
+            known_namespaces: BTreeSet::new(),
+            mesh_hop_namespaces: OnceLock::new(),
+            gateway_legs: OnceLock::new(),
             reaching: OnceLock::new(),
         };
-        let mut entry_hosts: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, entry) in index.service_entries() {
-            let namespace = index.namespace(i);
+        index.build_host_tables();
+        index.build_name_tables();
+        index.known_namespaces = index.collect_known_namespaces();
+        index
+    }
+
+    /// The tables by host: ServiceEntries, VirtualServices and DestinationRules by resolved
+    /// host, Gateway servers by server host.
+    fn build_host_tables(&mut self) {
+        let mut entry_hosts = HostMap::default();
+        for (i, entry) in self.service_entries() {
+            let namespace = self.namespace(i);
             for host in &entry.hosts {
-                entry_hosts
-                    .entry(hosts::resolve(host, namespace))
+                entry_hosts.insert(hosts::resolve(host, namespace), i);
+            }
+        }
+        let mut virtual_service_hosts = HostMap::default();
+        for (i, vs) in self.virtual_services() {
+            let namespace = self.namespace(i);
+            for host in vs.hosts.iter().filter(|h| !h.is_empty()) {
+                virtual_service_hosts.insert(hosts::resolve(host, namespace), i);
+            }
+        }
+        let mut rule_hosts = HostMap::default();
+        let mut namespace_rules: HashMap<String, HostMap<usize>> = HashMap::new();
+        for (i, rule) in self.destination_rules() {
+            let namespace = self.namespace(i);
+            let host = hosts::resolve(&rule.host, namespace);
+            if rule.workload_selector.is_none() {
+                namespace_rules
+                    .entry(namespace.to_owned())
+                    .or_default()
+                    .insert(host.clone(), i);
+            }
+            rule_hosts.insert(host, i);
+        }
+        let mut server_hosts = HostMap::default();
+        for (g, gateway) in self.gateways() {
+            for (position, server) in gateway.servers.iter().enumerate() {
+                for host in &server.hosts {
+                    server_hosts.insert(super::hops::server_host(host).to_owned(), (g, position));
+                }
+            }
+        }
+        self.entry_hosts = entry_hosts;
+        self.virtual_service_hosts = virtual_service_hosts;
+        self.server_hosts = server_hosts;
+        self.rule_hosts = rule_hosts;
+        self.namespace_rules = namespace_rules;
+    }
+
+    /// The tables by name: Gateways, Services, and VirtualServices by bound gateway.
+    fn build_name_tables(&mut self) {
+        let mut gateways_by_reference = HashMap::new();
+        let mut gateway_positions = HashMap::new();
+        for (i, gateway) in self.gateways() {
+            let reference = self.qualified_name(i);
+            gateways_by_reference.entry(reference).or_insert(i);
+            gateway_positions.insert(std::ptr::from_ref(gateway).addr(), i);
+        }
+        let mut services_by_name: HashMap<String, HashMap<String, usize>> = HashMap::new();
+        for (i, _) in self.services() {
+            services_by_name
+                .entry(self.namespace(i).to_owned())
+                .or_default()
+                .entry(self.name(i).to_owned())
+                .or_insert(i);
+        }
+        let mut virtual_services_by_gateway: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut bound_references = vec![Vec::new(); self.manifests.len()];
+        for (i, vs) in self.virtual_services() {
+            let bound = self.resolve_bound_gateways(i, vs);
+            let mut distinct = bound.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            for reference in distinct {
+                virtual_services_by_gateway
+                    .entry(reference)
                     .or_default()
                     .push(i);
             }
+            bound_references[i] = bound;
         }
-        let mut wildcards: Vec<String> = entry_hosts
-            .keys()
-            .filter(|h| hosts::is_wildcard(h))
-            .cloned()
-            .collect();
-        wildcards.sort();
-        index.wildcard_entry_hosts = wildcards;
-        index.entry_hosts = entry_hosts;
-        index
+        self.gateways_by_reference = gateways_by_reference;
+        self.gateway_positions = gateway_positions;
+        self.services_by_name = services_by_name;
+        self.virtual_services_by_gateway = virtual_services_by_gateway;
+        self.bound_references = bound_references;
     }
 
     /// The namespace a resource lives in.
@@ -158,6 +269,11 @@ impl<'a> Index<'a> {
 
     pub fn name(&self, i: usize) -> &str {
         &self.manifests[i].id.name
+    }
+
+    /// `namespace/name` of a resource: how a Gateway is referenced.
+    pub fn qualified_name(&self, i: usize) -> String {
+        [self.namespace(i), "/", self.name(i)].concat()
     }
 
     fn of_kind(&self, kind: KnownKind) -> impl Iterator<Item = usize> + '_ {
@@ -232,6 +348,10 @@ impl<'a> Index<'a> {
 
     /// Every namespace the input names: where resources live and where they export to.
     pub fn known_namespaces(&self) -> BTreeSet<&str> {
+        self.known_namespaces.iter().map(String::as_str).collect()
+    }
+
+    fn collect_known_namespaces(&self) -> BTreeSet<String> {
         let mut namespaces: BTreeSet<&str> = (0..self.manifests.len())
             .map(|i| self.namespace(i))
             .collect();
@@ -246,7 +366,7 @@ impl<'a> Index<'a> {
             namespaces.extend(rule.export_to.iter().map(String::as_str));
         }
         namespaces.retain(|n| !matches!(*n, "." | "*" | "~"));
-        namespaces
+        namespaces.into_iter().map(str::to_owned).collect()
     }
 
     // -----------------------------------------------------------------------------------
@@ -327,18 +447,39 @@ impl<'a> Index<'a> {
 
     /// ServiceEntries that declare exactly this (resolved) host.
     pub fn entries_for_host(&self, host: &str) -> &[usize] {
-        self.entry_hosts.get(host).map_or(&[], Vec::as_slice)
+        self.entry_hosts.exact(host)
     }
 
-    /// ServiceEntries whose hosts cover this host (exactly or by wildcard).
+    /// ServiceEntries whose hosts cover this host (exactly or by wildcard), in input order.
     pub fn entries_covering(&self, host: &str) -> Vec<usize> {
-        let mut found: Vec<usize> = self.entries_for_host(host).to_vec();
-        // Only a wildcard covers a host other than itself.
-        for pattern in &self.wildcard_entry_hosts {
-            if pattern != host && hosts::covers(pattern, host) {
-                found.extend(self.entries_for_host(pattern));
-            }
-        }
+        self.entry_hosts.covering(host)
+    }
+
+    /// ServiceEntries with a host that has a name in common with this host (either may be a
+    /// wildcard), in input order.
+    pub fn entries_intersecting(&self, host: &str) -> Vec<usize> {
+        self.entry_hosts.intersecting(host)
+    }
+
+    /// VirtualServices with a (resolved) host that has a name in common with this host
+    /// (either may be a wildcard), in input order.
+    pub fn virtual_services_intersecting(&self, host: &str) -> Vec<usize> {
+        self.virtual_service_hosts.intersecting(host)
+    }
+
+    /// DestinationRules whose (resolved) host covers this host, exactly or by wildcard, in
+    /// input order; wherever they live and whatever they select.
+    pub fn destination_rules_covering(&self, host: &str) -> Vec<usize> {
+        self.rule_hosts.covering(host)
+    }
+
+    /// The Gateway servers that serve one of these (resolved) hosts
+    /// ([`super::hops::serves_any`]), as (Gateway, position in its `servers`), sorted.
+    pub fn servers_serving(&self, hosts_: &[String]) -> Vec<(usize, usize)> {
+        let mut found: Vec<(usize, usize)> = hosts_
+            .iter()
+            .flat_map(|h| self.server_hosts.intersecting(h))
+            .collect();
         found.sort_unstable();
         found.dedup();
         found
@@ -347,9 +488,7 @@ impl<'a> Index<'a> {
     /// The Kubernetes Service with this cluster FQDN, if the input has it.
     pub fn service_for_host(&self, host: &str) -> Option<usize> {
         let (name, namespace) = hosts::cluster_service(host)?;
-        self.services()
-            .find(|(i, _)| self.name(*i) == name && self.namespace(*i) == namespace)
-            .map(|(i, _)| i)
+        self.services_by_name.get(namespace)?.get(name).copied()
     }
 
     /// The namespace of the service behind a host: the ServiceEntry's, or the namespace in a
@@ -368,6 +507,21 @@ impl<'a> Index<'a> {
     /// The Gateway names a VirtualService binds, resolved to `namespace/name` (or `mesh`).
     /// No `gateways` means the mesh.
     pub fn bound_gateways(&self, i: usize, vs: &VirtualService) -> Vec<String> {
+        self.bound_gateway_references(i, vs).into_owned()
+    }
+
+    /// [`Index::bound_gateways`], borrowed from the table built once when `vs` is the
+    /// VirtualService at `i` (as callers always pass it): rules ask for every route.
+    pub fn bound_gateway_references(&self, i: usize, vs: &VirtualService) -> Cow<'_, [String]> {
+        match &self.manifests[i].spec {
+            Spec::VirtualService(own) if std::ptr::eq(own, vs) => {
+                Cow::Borrowed(&self.bound_references[i])
+            }
+            _ => Cow::Owned(self.resolve_bound_gateways(i, vs)),
+        }
+    }
+
+    fn resolve_bound_gateways(&self, i: usize, vs: &VirtualService) -> Vec<String> {
         if vs.gateways.is_empty() {
             return vec![MESH_GATEWAY.to_owned()];
         }
@@ -382,30 +536,32 @@ impl<'a> Index<'a> {
     /// FQDN form, still accepted by Istio (`resolveGatewayName`): `name.ns` and
     /// `name.ns.svc.cluster.local` are both `ns/name`.
     pub fn resolve_gateway_name(&self, reference: &str, namespace: &str) -> String {
-        if reference == MESH_GATEWAY {
-            return reference.to_owned();
+        match GatewayName::of(reference, namespace) {
+            GatewayName::AsWritten(reference) => reference.to_owned(),
+            GatewayName::Parts(namespace, name) => [namespace, "/", name].concat(),
         }
-        if let Some((ns, name)) = reference.split_once('/') {
-            return if ns == "." {
-                format!("{namespace}/{name}")
-            } else {
-                reference.to_owned()
-            };
-        }
-        match reference.split_once('.') {
-            Some((name, rest)) => {
-                let ns = rest.split_once('.').map_or(rest, |(ns, _)| ns);
-                format!("{ns}/{name}")
-            }
-            None => format!("{namespace}/{reference}"),
+    }
+
+    /// Does `reference`, written in a resource of `namespace`, resolve to `gateway` (a
+    /// resolved reference or `mesh`)? [`Index::resolve_gateway_name`] without building the
+    /// name.
+    pub fn reference_resolves_to(&self, reference: &str, namespace: &str, gateway: &str) -> bool {
+        match GatewayName::of(reference, namespace) {
+            GatewayName::AsWritten(reference) => reference == gateway,
+            GatewayName::Parts(namespace, name) => gateway
+                .strip_prefix(namespace)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .is_some_and(|rest| rest == name),
         }
     }
 
     /// The Gateway a resolved `namespace/name` reference points at.
     pub fn gateway(&self, reference: &str) -> Option<(usize, &'a Gateway)> {
-        let (namespace, name) = reference.split_once('/')?;
-        self.gateways()
-            .find(|(i, _)| self.name(*i) == name && self.namespace(*i) == namespace)
+        let &i = self.gateways_by_reference.get(reference)?;
+        match &self.manifests[i].spec {
+            Spec::Gateway(gateway) => Some((i, gateway)),
+            _ => None,
+        }
     }
 
     /// Does a route (by its matches) apply to the proxies of `gateway` (a resolved
@@ -418,7 +574,7 @@ impl<'a> Index<'a> {
         matches: &[RouteMatch],
         gateway: &str,
     ) -> bool {
-        let bound = self.bound_gateways(i, vs);
+        let bound = self.bound_gateway_references(i, vs);
         if matches.is_empty() {
             return bound.iter().any(|g| g == gateway);
         }
@@ -428,7 +584,7 @@ impl<'a> Index<'a> {
             } else {
                 m.gateways
                     .iter()
-                    .any(|g| self.resolve_gateway_name(g, self.namespace(i)) == gateway)
+                    .any(|g| self.reference_resolves_to(g, self.namespace(i), gateway))
             }
         })
     }
@@ -441,24 +597,34 @@ impl<'a> Index<'a> {
             return self.namespace(i).to_owned();
         }
         if let Some(namespace) = self.mesh_hop_service_namespace(gateway) {
-            return namespace;
+            return namespace.to_owned();
         }
         self.mesh.root_namespace.clone()
     }
 
     /// The namespace of the cluster Service that mesh hops send to, in VirtualServices that
     /// also bind this Gateway: the two-hop pattern names the gateway Service there.
-    fn mesh_hop_service_namespace(&self, gateway: &Gateway) -> Option<String> {
-        let (gateway_index, _) = self.gateways().find(|(_, g)| std::ptr::eq(*g, gateway))?;
-        let reference = format!(
-            "{}/{}",
-            self.namespace(gateway_index),
-            self.name(gateway_index)
-        );
-        self.virtual_services().find_map(|(i, vs)| {
-            if !self.bound_gateways(i, vs).contains(&reference) {
+    fn mesh_hop_service_namespace(&self, gateway: &Gateway) -> Option<&str> {
+        let position = self
+            .gateway_positions
+            .get(&std::ptr::from_ref(gateway).addr())?;
+        let namespaces = self.mesh_hop_namespaces.get_or_init(|| {
+            self.gateways()
+                .filter_map(|(g, _)| Some((g, self.find_mesh_hop_service_namespace(g)?)))
+                .collect()
+        });
+        namespaces.get(position).map(String::as_str)
+    }
+
+    /// The first VirtualService that binds Gateway `g` and has a mesh route to a cluster
+    /// Service names that Service's namespace.
+    fn find_mesh_hop_service_namespace(&self, g: usize) -> Option<String> {
+        let reference = self.qualified_name(g);
+        let binding = self.virtual_services_by_gateway.get(&reference)?;
+        binding.iter().find_map(|&i| {
+            let Spec::VirtualService(vs) = &self.manifests[i].spec else {
                 return None;
-            }
+            };
             super::routes::routes(vs)
                 .iter()
                 .filter(|route| self.route_applies(i, vs, route.matches, MESH_GATEWAY))
@@ -468,6 +634,13 @@ impl<'a> Index<'a> {
                     hosts::cluster_service(&host).map(|(_, namespace)| namespace.to_owned())
                 })
         })
+    }
+
+    /// Every mesh hop into a Gateway server ([`super::hops::gateway_legs`]), found on first
+    /// use and kept: several rules judge them.
+    pub fn gateway_legs(&self) -> &[GatewayLeg<'a>] {
+        self.gateway_legs
+            .get_or_init(|| super::hops::find_gateway_legs(self))
     }
 
     /// A Service in the input in front of a Gateway's pods: one whose selector and the
@@ -517,16 +690,14 @@ impl<'a> Index<'a> {
         // A rule counts for the client when its exportTo reaches the client's namespace;
         // for rules in the client's own namespace that means `.`, `*` or the namespace.
         let in_namespace = |namespace: &str| -> Vec<usize> {
-            let candidates: Vec<(usize, &DestinationRule)> = self
-                .destination_rules()
-                .filter(|(i, rule)| {
-                    rule.workload_selector.is_none()
-                        && self.namespace(*i) == namespace
-                        && self.destination_rule_visible(*i, rule, client_namespace)
-                })
-                .collect();
-            most_specific(host, &candidates, |(i, rule)| {
-                hosts::resolve(&rule.host, self.namespace(*i))
+            let Some(rules) = self.namespace_rules.get(namespace) else {
+                return Vec::new();
+            };
+            most_specific(rules, host, |i| match &self.manifests[i].spec {
+                Spec::DestinationRule(rule) => {
+                    self.destination_rule_visible(i, rule, client_namespace)
+                }
+                _ => false,
             })
         };
         let local = in_namespace(client_namespace);
@@ -540,6 +711,37 @@ impl<'a> Index<'a> {
             }
         }
         in_namespace(&self.mesh.root_namespace)
+    }
+}
+
+/// A gateway reference as Istio resolves it, in parts, so that it can be compared without
+/// building the `namespace/name` string ([`Index::resolve_gateway_name`]).
+enum GatewayName<'r> {
+    /// `mesh` and `ns/name`: the reference as written.
+    AsWritten(&'r str),
+    /// `namespace/name`.
+    Parts(&'r str, &'r str),
+}
+
+impl<'r> GatewayName<'r> {
+    fn of(reference: &'r str, namespace: &'r str) -> GatewayName<'r> {
+        if reference == MESH_GATEWAY {
+            return GatewayName::AsWritten(reference);
+        }
+        if let Some((ns, name)) = reference.split_once('/') {
+            return if ns == "." {
+                GatewayName::Parts(namespace, name)
+            } else {
+                GatewayName::AsWritten(reference)
+            };
+        }
+        match reference.split_once('.') {
+            Some((name, rest)) => {
+                let ns = rest.split_once('.').map_or(rest, |(ns, _)| ns);
+                GatewayName::Parts(ns, name)
+            }
+            None => GatewayName::Parts(namespace, reference),
+        }
     }
 }
 
@@ -804,31 +1006,31 @@ impl Index<'_> {
     }
 }
 
-/// The candidates whose host is the most specific match for `host`: an exact match, else
-/// the longest wildcard that covers it.
-fn most_specific<T: Copy>(
-    host: &str,
-    candidates: &[(usize, T)],
-    host_of: impl Fn(&(usize, T)) -> String,
-) -> Vec<usize> {
-    let mut best: Option<String> = None;
-    let mut found = Vec::new();
-    for candidate in candidates {
-        let pattern = host_of(candidate);
-        if !hosts::covers(&pattern, host) {
+/// The rules (of those `counts` keeps) whose host is the most specific match for `host`, in
+/// input order: those for exactly `host`, else those of the longest wildcard that covers it
+/// (of two such wildcards of one length, the one with the earlier rule).
+fn most_specific(rules: &HostMap<usize>, host: &str, counts: impl Fn(usize) -> bool) -> Vec<usize> {
+    let exact: Vec<usize> = rules
+        .exact(host)
+        .iter()
+        .copied()
+        .filter(|&i| counts(i))
+        .collect();
+    if !exact.is_empty() {
+        return exact;
+    }
+    let mut best: Option<(usize, Vec<usize>)> = None;
+    for (length, candidates) in rules.wildcards_covering(host) {
+        let found: Vec<usize> = candidates.iter().copied().filter(|&i| counts(i)).collect();
+        let Some(&first) = found.first() else {
             continue;
-        }
-        let better = match &best {
-            None => true,
-            Some(current) => current != host && (pattern == host || pattern.len() > current.len()),
         };
+        let better = best.as_ref().is_none_or(|(best_length, best_found)| {
+            length > *best_length || (length == *best_length && first < best_found[0])
+        });
         if better {
-            best = Some(pattern.clone());
-            found.clear();
-        }
-        if best.as_deref() == Some(pattern.as_str()) {
-            found.push(candidate.0);
+            best = Some((length, found));
         }
     }
-    found
+    best.map(|(_, found)| found).unwrap_or_default()
 }

@@ -16,15 +16,13 @@
 //! HTTPS ISTIO_MUTUAL, subset `cnn` with port 80 ISTIO_MUTUAL and `sni: edition.cnn.com`)
 //! is the correct form.
 
-use super::hops::{
-    ClientTlsSetting, client_namespaces, client_tls, gateway_legs, server_host, server_tls_mode,
-};
+use super::hops::{ClientTlsSetting, server_host, server_tls_mode};
 use super::{Finding, Index, hosts};
 use crate::diagnostic::codes;
 use crate::manifest::Destination;
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
-    for leg in gateway_legs(index) {
+    for leg in index.gateway_legs() {
         if server_tls_mode(leg.server).as_deref() != Some("ISTIO_MUTUAL") {
             continue;
         }
@@ -37,12 +35,11 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             .copied()
             .unwrap_or("the external host")
             .to_owned();
-        for client in client_namespaces(index, leg.vs, leg.virtual_service, &leg.host) {
-            let rules = index.destination_rules_for(&client, &leg.host);
-            let setting = client_tls(index, &rules, leg.destination.subset.as_deref(), leg.port);
-            let (resource, problem) = match setting {
+        for leg_client in &leg.clients {
+            let client = &leg_client.namespace;
+            let (resource, problem) = match leg_client.tls {
                 ClientTlsSetting::UnknownSubset => continue,
-                ClientTlsSetting::Unset => match rules.first() {
+                ClientTlsSetting::Unset => match leg_client.rule {
                     None => (
                         leg.vs,
                         format!(
@@ -51,7 +48,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                             leg.host
                         ),
                     ),
-                    Some(&rule) => (
+                    Some(rule) => (
                         rule,
                         format!(
                             "DestinationRule {} sets no TLS for port {}, so they send plain \

@@ -11,6 +11,7 @@
 //! `--deny/--warn/--allow` and the policy's `rules` block afterwards.
 
 pub mod hops;
+pub mod host_map;
 pub mod hosts;
 pub mod index;
 pub mod routes;

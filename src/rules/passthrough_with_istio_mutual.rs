@@ -12,25 +12,20 @@
 //! (`destination_rules_for`), so a rule in another namespace that the clients never see is
 //! not blamed.
 
-use super::hops::{
-    ClientTlsSetting, client_namespaces, client_tls, gateway_legs, server_host, server_tls_mode,
-    subset_text,
-};
+use super::hops::{ClientTlsSetting, server_host, server_tls_mode, subset_text};
 use super::{Finding, Index, hosts};
 use crate::diagnostic::codes;
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
-    for leg in gateway_legs(index) {
+    for leg in index.gateway_legs() {
         if server_tls_mode(leg.server).as_deref() != Some("PASSTHROUGH") {
             continue;
         }
-        for client in client_namespaces(index, leg.vs, leg.virtual_service, &leg.host) {
-            let rules = index.destination_rules_for(&client, &leg.host);
-            let ClientTlsSetting::Set(rule, tls) =
-                client_tls(index, &rules, leg.destination.subset.as_deref(), leg.port)
-            else {
+        for client in &leg.clients {
+            let ClientTlsSetting::Set(rule, tls) = client.tls else {
                 continue;
             };
+            let client = &client.namespace;
             if !tls.mode().eq_ignore_ascii_case("ISTIO_MUTUAL") {
                 continue;
             }

@@ -95,14 +95,18 @@ fn originates_tls(index: &Index, host: &str, port: u32) -> bool {
             .tls_for_port(port)
             .is_some_and(crate::manifest::ClientTls::originates_tls)
     };
-    index.destination_rules().any(|(r, rule)| {
-        let rule_host = hosts::resolve(&rule.host, index.namespace(r));
-        hosts::covers(&rule_host, host)
-            && (rule.traffic_policy.as_ref().is_some_and(originates)
-                || rule
-                    .subsets
-                    .iter()
-                    .filter_map(|s| s.traffic_policy.as_ref())
-                    .any(originates))
-    })
+    index
+        .destination_rules_covering(host)
+        .into_iter()
+        .any(|r| match &index.manifests[r].spec {
+            crate::manifest::Spec::DestinationRule(rule) => {
+                rule.traffic_policy.as_ref().is_some_and(originates)
+                    || rule
+                        .subsets
+                        .iter()
+                        .filter_map(|s| s.traffic_policy.as_ref())
+                        .any(originates)
+            }
+            _ => false,
+        })
 }

@@ -18,7 +18,7 @@
 
 use super::hops::{
     RouteAt, bound_gateways, routes_at, served_route_kind, server_port, server_protocol,
-    server_tls_mode, serves_any, vs_hosts,
+    server_tls_mode, vs_hosts,
 };
 use super::routes::RouteKind;
 use super::{Finding, Index};
@@ -28,6 +28,7 @@ use crate::manifest::Server;
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     for (i, vs) in index.virtual_services() {
         let own_hosts = vs_hosts(index, i, vs);
+        let serving = index.servers_serving(&own_hosts);
         for (reference, gateway) in bound_gateways(index, i, vs) {
             let Some((gateway_index, gateway)) = gateway else {
                 continue;
@@ -36,10 +37,12 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                 let landing: Vec<&Server> = gateway
                     .servers
                     .iter()
-                    .filter(|s| {
+                    .enumerate()
+                    .filter(|&(position, s)| {
                         server_port(s).is_some_and(|p| route.matches_port(p))
-                            && serves_any(s, &own_hosts)
+                            && serving.binary_search(&(gateway_index, position)).is_ok()
                     })
+                    .map(|(_, s)| s)
                     .collect();
                 for server in mismatched(&route, &landing) {
                     let Some(kind) = served_route_kind(server) else {

@@ -28,7 +28,7 @@ use super::hops::{
 use super::index::MESH_GATEWAY;
 use super::{Finding, Index, hosts};
 use crate::diagnostic::codes;
-use crate::manifest::{Gateway, VirtualService};
+use crate::manifest::{Gateway, Spec, VirtualService};
 
 /// A gateway the VirtualService binds (resolved reference, the Gateway if the input has it)
 /// with the routes that apply there.
@@ -163,25 +163,39 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
 /// A host outside the cluster: covered by (or covering) a ServiceEntry host that is not
 /// MESH_INTERNAL, or, with no entry for it, not a cluster-local name.
 fn is_external(index: &Index, host: &str) -> bool {
-    let mut entries = false;
-    for (e, entry) in index.service_entries() {
-        let namespace = index.namespace(e);
-        if entry
-            .hosts
-            .iter()
-            .any(|h| hosts::intersect(&hosts::resolve(h, namespace), host))
-        {
-            entries = true;
-            let internal = entry
-                .location
-                .as_deref()
-                .is_some_and(|l| l.eq_ignore_ascii_case("MESH_INTERNAL"));
-            if !internal {
-                return true;
-            }
-        }
-    }
-    !entries && host.contains('.') && !host.ends_with(&format!(".svc.{}", hosts::CLUSTER_DOMAIN))
+    let entries = index.entries_intersecting(host);
+    let outside = entries.iter().any(|&e| match &index.manifests[e].spec {
+        Spec::ServiceEntry(entry) => !entry
+            .location
+            .as_deref()
+            .is_some_and(|l| l.eq_ignore_ascii_case("MESH_INTERNAL")),
+        _ => false,
+    });
+    outside
+        || (entries.is_empty()
+            && host.contains('.')
+            && !host.ends_with(&format!(".svc.{}", hosts::CLUSTER_DOMAIN)))
+}
+
+/// The VirtualServices with a host that has a name in common with one of `hosts_`, in input
+/// order.
+fn virtual_services_for<'a>(
+    index: &Index<'a>,
+    hosts_: &[String],
+) -> impl Iterator<Item = (usize, &'a VirtualService)> {
+    let mut found: Vec<usize> = hosts_
+        .iter()
+        .flat_map(|h| index.virtual_services_intersecting(h))
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    let manifests = index.manifests;
+    found
+        .into_iter()
+        .filter_map(move |j| match &manifests[j].spec {
+            Spec::VirtualService(vs) => Some((j, vs)),
+            _ => None,
+        })
 }
 
 /// A gateway for ingress traffic: its name or its selector's values say `ingress`.
@@ -231,17 +245,11 @@ fn other_mesh_hop(
     reference: &str,
     gateway: Option<&Gateway>,
 ) -> bool {
-    index.virtual_services().any(|(j, other)| {
+    virtual_services_for(index, external).any(|(j, other)| {
         if j == this {
             return false;
         }
         let other_hosts = vs_hosts(index, j, other);
-        if !other_hosts
-            .iter()
-            .any(|h| external.iter().any(|e| hosts::intersect(h, e)))
-        {
-            return false;
-        }
         let mut not_gateway = other_hosts.clone();
         for route in routes_at(index, j, other, reference) {
             for d in &route.route.destinations {
@@ -262,13 +270,10 @@ fn other_mesh_hop(
 /// Does a route of some VirtualService bound to the gateway, for one of these hosts, apply
 /// there on `port`?
 fn gateway_routes_port(index: &Index, external: &[String], reference: &str, port: u32) -> bool {
-    index.virtual_services().any(|(j, other)| {
-        vs_hosts(index, j, other)
+    virtual_services_for(index, external).any(|(j, other)| {
+        routes_at(index, j, other, reference)
             .iter()
-            .any(|h| external.iter().any(|e| hosts::intersect(h, e)))
-            && routes_at(index, j, other, reference)
-                .iter()
-                .any(|r| r.matches_port(port))
+            .any(|r| r.matches_port(port))
     })
 }
 

@@ -13,20 +13,23 @@
 //! 443. That is not reported as an error, but as a warning when the rule is visible to
 //! sidecars: an app calling `https://host` directly still gets TLS inside TLS.
 
-use super::routes::{RouteKind, destination_port, routes};
+use std::collections::HashMap;
+
+use super::routes::{Route, RouteKind, destination_port, routes};
 use super::{Finding, Index, hosts};
 use crate::diagnostic::{Severity, codes};
-use crate::manifest::{ClientTls, DestinationRule};
+use crate::manifest::{ClientTls, Destination, DestinationRule};
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
+    let traffic = Traffic::new(index);
     for (rule_index, rule) in index.destination_rules() {
         let host = hosts::resolve(&rule.host, index.namespace(rule_index));
         for (port, tls) in originating_ports(index, rule, &host) {
-            let evidence = app_tls_evidence(index, &host, port);
-            let Some((evidence_resource, why)) = evidence.first() else {
+            let Some((evidence_resource, why)) = app_tls_evidence(index, &traffic, &host, port)
+            else {
                 continue;
             };
-            let plain = plain_http_route(index, &host, port);
+            let plain = plain_http_route(&traffic, &host, port);
             let mode = tls.mode();
             let port_text = port.map_or_else(|| "every port".to_owned(), |p| format!("port {p}"));
             let mut finding = Finding::new(
@@ -38,7 +41,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                      (WRONG_VERSION_NUMBER)"
                 ),
             )
-            .related(*evidence_resource);
+            .related(evidence_resource);
             if let Some(route) = plain {
                 let gateway_namespaces = gateway_namespaces(index, route);
                 let beyond_gateways = !index.known_namespaces().iter().all(|viewer| {
@@ -92,15 +95,8 @@ fn originating_ports<'a>(
             .iter()
             .filter_map(|s| s.traffic_policy.as_ref()),
     );
-    let declared: Vec<u32> = index
-        .entries_covering(host)
-        .into_iter()
-        .filter_map(|i| match &index.manifests[i].spec {
-            crate::manifest::Spec::ServiceEntry(entry) => Some(entry),
-            _ => None,
-        })
-        .flat_map(|entry| entry.ports.iter().map(|p| p.number))
-        .collect();
+    // Looked up only for a policy-wide `tls`: most rules originate nothing.
+    let mut declared: Option<Vec<u32>> = None;
     let mut out = Vec::new();
     for policy in policies {
         for port_policy in &policy.port_level_settings {
@@ -116,6 +112,7 @@ fn originating_ports<'a>(
                 .iter()
                 .filter_map(|p| p.port.map(|s| s.number))
                 .collect();
+            let declared = declared.get_or_insert_with(|| declared_ports(index, host));
             if declared.is_empty() {
                 out.push((None, tls));
             }
@@ -129,9 +126,86 @@ fn originating_ports<'a>(
     out
 }
 
-/// Resources showing that traffic to `host:port` is already TLS, with why.
-fn app_tls_evidence(index: &Index, host: &str, port: Option<u32>) -> Vec<(usize, String)> {
-    let mut evidence = Vec::new();
+/// The ports the ServiceEntries covering `host` declare.
+fn declared_ports(index: &Index, host: &str) -> Vec<u32> {
+    index
+        .entries_covering(host)
+        .into_iter()
+        .filter_map(|i| match &index.manifests[i].spec {
+            crate::manifest::Spec::ServiceEntry(entry) => Some(entry),
+            _ => None,
+        })
+        .flat_map(|entry| entry.ports.iter().map(|p| p.number))
+        .collect()
+}
+
+/// Where the routes of the input send traffic, by resolved destination host, so that each
+/// DestinationRule finds the routes to its host without reading every route.
+struct Traffic<'a> {
+    /// The routes of each VirtualService, by its position in the input.
+    routes: HashMap<usize, Vec<Route<'a>>>,
+    /// VirtualService route destinations by resolved host, as (VirtualService, position of
+    /// the route in `routes`, destination), in input order.
+    destinations: HashMap<String, Vec<(usize, usize, &'a Destination)>>,
+    /// Gateway API HTTPRoute backends by host, as (HTTPRoute, backend port), in input order.
+    backends: HashMap<String, Vec<(usize, Option<u32>)>>,
+}
+
+impl<'a> Traffic<'a> {
+    fn new(index: &Index<'a>) -> Traffic<'a> {
+        let mut traffic = Traffic {
+            routes: HashMap::new(),
+            destinations: HashMap::new(),
+            backends: HashMap::new(),
+        };
+        for (vs_index, vs) in index.virtual_services() {
+            let vs_routes = routes(vs);
+            for (position, route) in vs_routes.iter().enumerate() {
+                for &d in &route.destinations {
+                    traffic
+                        .destinations
+                        .entry(hosts::resolve(&d.host, index.namespace(vs_index)))
+                        .or_default()
+                        .push((vs_index, position, d));
+                }
+            }
+            traffic.routes.insert(vs_index, vs_routes);
+        }
+        for (i, route) in index.http_routes() {
+            for backend in route.rules.iter().flat_map(|rule| &rule.backend_refs) {
+                if let Some(host) = backend.host(index.namespace(i)) {
+                    traffic
+                        .backends
+                        .entry(host)
+                        .or_default()
+                        .push((i, backend.port));
+                }
+            }
+        }
+        traffic
+    }
+
+    /// The route destinations to `host`, each with its VirtualService and route.
+    fn destinations_to(
+        &self,
+        host: &str,
+    ) -> impl Iterator<Item = (usize, &Route<'a>, &'a Destination)> + '_ {
+        self.destinations
+            .get(host)
+            .into_iter()
+            .flatten()
+            .map(|&(vs, position, d)| (vs, &self.routes[&vs][position], d))
+    }
+}
+
+/// The first resource showing that traffic to `host:port` is already TLS, with why: a
+/// ServiceEntry's TLS port, else a `tls:` route to it.
+fn app_tls_evidence(
+    index: &Index,
+    traffic: &Traffic,
+    host: &str,
+    port: Option<u32>,
+) -> Option<(usize, String)> {
     for entry_index in index.entries_covering(host) {
         let crate::manifest::Spec::ServiceEntry(entry) = &index.manifests[entry_index].spec else {
             continue;
@@ -141,7 +215,7 @@ fn app_tls_evidence(index: &Index, host: &str, port: Option<u32>) -> Vec<(usize,
             let tls =
                 protocol.eq_ignore_ascii_case("HTTPS") || protocol.eq_ignore_ascii_case("TLS");
             if tls && port.is_none_or(|p| p == entry_port.number) {
-                evidence.push((
+                return Some((
                     entry_index,
                     format!(
                         "ServiceEntry {} declares port {} {}",
@@ -153,53 +227,37 @@ fn app_tls_evidence(index: &Index, host: &str, port: Option<u32>) -> Vec<(usize,
             }
         }
     }
-    for (vs_index, vs) in index.virtual_services() {
-        for route in routes(vs).iter().filter(|r| r.kind == RouteKind::Tls) {
-            let reaches = route.destinations.iter().any(|d| {
-                hosts::resolve(&d.host, index.namespace(vs_index)) == host
-                    && port.is_none_or(|p| destination_port(d, route).is_none_or(|q| q == p))
-            });
-            if reaches {
-                evidence.push((
-                    vs_index,
-                    format!(
-                        "VirtualService {} forwards a TLS stream there (tls route)",
-                        index.name(vs_index)
-                    ),
-                ));
-            }
-        }
-    }
-    evidence
+    let (vs_index, _, _) = traffic.destinations_to(host).find(|(_, route, d)| {
+        route.kind == RouteKind::Tls
+            && port.is_none_or(|p| destination_port(d, route).is_none_or(|q| q == p))
+    })?;
+    Some((
+        vs_index,
+        format!(
+            "VirtualService {} forwards a TLS stream there (tls route)",
+            index.name(vs_index)
+        ),
+    ))
 }
 
 /// A VirtualService whose `http:` route (or a Gateway API HTTPRoute whose backend) delivers
 /// plain HTTP to `host:port`.
-fn plain_http_route(index: &Index, host: &str, port: Option<u32>) -> Option<usize> {
-    let http_route = index.http_routes().find_map(|(i, route)| {
-        route
-            .rules
-            .iter()
-            .flat_map(|rule| &rule.backend_refs)
-            .any(|backend| {
-                backend.host(index.namespace(i)).as_deref() == Some(host)
-                    && port.is_some_and(|p| backend.port == Some(p))
-            })
-            .then_some(i)
-    });
+fn plain_http_route(traffic: &Traffic, host: &str, port: Option<u32>) -> Option<usize> {
+    let port = port?;
+    let http_route = traffic
+        .backends
+        .get(host)
+        .into_iter()
+        .flatten()
+        .find(|(_, backend_port)| *backend_port == Some(port))
+        .map(|(i, _)| *i);
     http_route.or_else(|| {
-        index.virtual_services().find_map(|(vs_index, vs)| {
-            routes(vs)
-                .iter()
-                .filter(|r| r.kind == RouteKind::Http)
-                .any(|route| {
-                    route.destinations.iter().any(|d| {
-                        hosts::resolve(&d.host, index.namespace(vs_index)) == host
-                            && port.is_some_and(|p| d.port.is_some_and(|q| q.number == p))
-                    })
-                })
-                .then_some(vs_index)
-        })
+        traffic
+            .destinations_to(host)
+            .find(|(_, route, d)| {
+                route.kind == RouteKind::Http && d.port.is_some_and(|q| q.number == port)
+            })
+            .map(|(vs_index, _, _)| vs_index)
     })
 }
 

@@ -17,23 +17,33 @@
 //! analyzer does not understand the dotted form). A Kubernetes Gateway API `Gateway` of that
 //! name is not read by egressc, so a VirtualService bound to one is reported too.
 
+use std::collections::HashMap;
+
 use super::index::MESH_GATEWAY;
 use super::routes::routes;
 use super::{Finding, Index};
 use crate::diagnostic::codes;
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
+    // Gateways by name, to point at a namespace that has the Gateway without reading every
+    // Gateway for each finding.
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (g, _) in index.gateways() {
+        by_name.entry(index.name(g)).or_default().push(g);
+    }
     for (i, vs) in index.virtual_services() {
         let namespace = index.namespace(i);
         for reference in &vs.gateways {
-            if let Some(finding) = unknown(index, i, namespace, reference, None) {
+            if let Some(finding) = unknown(index, &by_name, i, namespace, reference, None) {
                 findings.push(finding);
             }
         }
         for route in routes(vs) {
             for reference in route.matches.iter().flat_map(|m| &m.gateways) {
                 let place = format!("{}[{}].match", route.kind.field(), route.index);
-                if let Some(finding) = unknown(index, i, namespace, reference, Some(&place)) {
+                if let Some(finding) =
+                    unknown(index, &by_name, i, namespace, reference, Some(&place))
+                {
                     findings.push(finding);
                 }
             }
@@ -43,6 +53,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
 
 fn unknown(
     index: &Index,
+    by_name: &HashMap<&str, Vec<usize>>,
     vs_index: usize,
     namespace: &str,
     reference: &str,
@@ -62,10 +73,12 @@ fn unknown(
         format!("`{reference}` ({resolved})")
     };
     // The same name in another namespace is the usual mistake: say where it is.
-    let elsewhere: Vec<usize> = index
-        .gateways()
-        .filter(|(g, _)| index.name(*g) == name && index.namespace(*g) != gateway_namespace)
-        .map(|(g, _)| g)
+    let elsewhere: Vec<usize> = by_name
+        .get(name)
+        .into_iter()
+        .flatten()
+        .copied()
+        .filter(|&g| index.namespace(g) != gateway_namespace)
         .collect();
     let effect = match in_match {
         None => "its routes are installed on no gateway proxy, so traffic sent to the gateway \

@@ -17,11 +17,28 @@
 //! the destination counts too, as it does at run time. Whether the proxy that runs the route
 //! can *see* the rule (`exportTo`, namespaces) is left to M021 and M022.
 
+use std::collections::HashMap;
+
+use super::host_map::HostMap;
 use super::{Finding, Index, hosts};
 use crate::diagnostic::codes;
-use crate::manifest::{Destination, VirtualService};
+use crate::manifest::{Destination, Spec, VirtualService};
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
+    // DestinationRules by the subsets they define, then by host: the egress recipes give the
+    // gateway's Service a rule per external host, and each route needs only one of them.
+    let mut by_subset: HashMap<&str, HostMap<usize>> = HashMap::new();
+    for (r, rule) in index.destination_rules() {
+        if rule.host.is_empty() {
+            continue;
+        }
+        for subset in &rule.subsets {
+            by_subset
+                .entry(subset.name.as_str())
+                .or_default()
+                .insert(hosts::resolve(&rule.host, index.namespace(r)), r);
+        }
+    }
     for (i, vs) in index.virtual_services() {
         for (destination, place) in destinations(vs) {
             let Some(subset) = destination.subset.as_deref().filter(|s| !s.is_empty()) else {
@@ -31,17 +48,22 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                 continue;
             }
             let host = hosts::resolve(&destination.host, index.namespace(i));
-            let rules: Vec<(usize, Vec<&str>)> = index
-                .destination_rules()
-                .filter(|(r, rule)| {
-                    !rule.host.is_empty()
-                        && hosts::covers(&hosts::resolve(&rule.host, index.namespace(*r)), &host)
-                })
-                .map(|(r, rule)| (r, rule.subsets.iter().map(|s| s.name.as_str()).collect()))
-                .collect();
-            if rules.iter().any(|(_, names)| names.contains(&subset)) {
+            if by_subset
+                .get(subset)
+                .is_some_and(|rules| rules.covers(&host))
+            {
                 continue;
             }
+            let rules: Vec<(usize, Vec<&str>)> = index
+                .destination_rules_covering(&host)
+                .into_iter()
+                .filter_map(|r| match &index.manifests[r].spec {
+                    Spec::DestinationRule(rule) if !rule.host.is_empty() => {
+                        Some((r, rule.subsets.iter().map(|s| s.name.as_str()).collect()))
+                    }
+                    _ => None,
+                })
+                .collect();
             let (what, effect) = match place {
                 Place::Mirror => ("mirrors traffic", "the mirrored copies are dropped"),
                 Place::Route(_) => ("routes", "requests fail with 503 (NC: cluster not found)"),
