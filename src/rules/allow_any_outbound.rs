@@ -124,22 +124,6 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Do the VirtualService's `mesh` routes send its hosts to some other host?
-fn detours(index: &Index, vs_index: usize, vs: &crate::manifest::VirtualService) -> bool {
-    let namespace = index.namespace(vs_index);
-    let vs_hosts: Vec<String> = vs
-        .hosts
-        .iter()
-        .map(|h| hosts::resolve(h, namespace))
-        .collect();
-    routes(vs)
-        .iter()
-        .filter(|route| index.route_applies(vs_index, vs, route.matches, MESH_GATEWAY))
-        .flat_map(|route| route.destinations.iter())
-        .map(|d| hosts::resolve(&d.host, namespace))
-        .any(|d| !d.is_empty() && !vs_hosts.iter().any(|h| hosts::intersect(h, &d)))
-}
-
 /// Gateways that some VirtualService routes egress through: a route bound to the Gateway
 /// sends to a host that is not a cluster Service, or the VirtualService binds both the mesh
 /// and the Gateway and its `mesh` routes detour its hosts to another host (the two hops of
@@ -150,7 +134,8 @@ fn egress_gateways(index: &Index) -> Vec<usize> {
     for (vs_index, vs) in index.virtual_services() {
         let namespace = index.namespace(vs_index);
         let bound = index.bound_gateways(vs_index, vs);
-        let two_hops = bound.iter().any(|g| g == MESH_GATEWAY) && detours(index, vs_index, vs);
+        let two_hops = bound.iter().any(|g| g == MESH_GATEWAY)
+            && super::hops::mesh_detour(index, vs_index, vs).is_some();
         for reference in bound {
             if reference == MESH_GATEWAY {
                 continue;

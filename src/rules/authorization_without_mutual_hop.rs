@@ -311,18 +311,9 @@ fn rule_covers(rule: &AuthorizationRule, numbers: &[u32]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Manifest, read::read_str};
 
     fn findings(yaml: &str) -> Vec<Finding> {
-        let manifests: Vec<Manifest> = read_str(yaml)
-            .manifests
-            .into_iter()
-            .map(|l| l.manifest)
-            .collect();
-        let index = Index::new(&manifests, "default", None);
-        let mut findings = Vec::new();
-        check(&index, &mut findings);
-        findings
+        crate::rules::tests::run_rule(check, yaml)
     }
 
     const GATEWAY: &str = r"

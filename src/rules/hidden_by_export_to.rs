@@ -395,18 +395,9 @@ fn export_text(export_to: &[String], default: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Manifest, read::read_str};
 
     fn findings(yaml: &str) -> Vec<Finding> {
-        let manifests: Vec<Manifest> = read_str(yaml)
-            .manifests
-            .into_iter()
-            .map(|l| l.manifest)
-            .collect();
-        let index = Index::new(&manifests, "default", None);
-        let mut findings = Vec::new();
-        check(&index, &mut findings);
-        findings
+        crate::rules::tests::run_rule(check, yaml)
     }
 
     /// A Gateway in istio-system forwarding to www.wikipedia.org, with the given entries.

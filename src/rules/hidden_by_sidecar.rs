@@ -30,7 +30,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::index::{MESH_GATEWAY, Reach, Reaching};
+use super::index::{Reach, Reaching};
 use super::routes::routes;
 use super::{Finding, Index, hosts};
 use crate::diagnostic::codes;
@@ -228,7 +228,7 @@ impl<'a> Context<'a> {
                     .iter()
                     .map(|h| hosts::resolve(h, namespace))
                     .collect();
-                let detour = detour(index, i, vs);
+                let detour = super::hops::mesh_detour(index, i, vs);
                 mesh_services.push((i, vs, vs_hosts, detour));
             }
         }
@@ -484,23 +484,6 @@ impl Judge<'_, '_> {
             ),
         }
     }
-}
-
-/// Where a VirtualService's `mesh` routes send its hosts when that is another host (the
-/// egress gateway's Service).
-fn detour(index: &Index, i: usize, vs: &VirtualService) -> Option<String> {
-    let namespace = index.namespace(i);
-    let vs_hosts: Vec<String> = vs
-        .hosts
-        .iter()
-        .map(|h| hosts::resolve(h, namespace))
-        .collect();
-    routes(vs)
-        .iter()
-        .filter(|route| index.route_applies(i, vs, route.matches, MESH_GATEWAY))
-        .flat_map(|route| route.destinations.iter())
-        .map(|d| hosts::resolve(&d.host, namespace))
-        .find(|d| !d.is_empty() && !vs_hosts.iter().any(|h| hosts::intersect(h, d)))
 }
 
 fn with_evidence(mut finding: Finding, evidence: &[&Reaching]) -> Finding {

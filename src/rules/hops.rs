@@ -560,3 +560,21 @@ pub fn subset_text(destination: &Destination) -> String {
         .filter(|s| !s.is_empty())
         .map_or_else(String::new, |s| format!(" (subset {s})"))
 }
+
+/// Where a VirtualService's `mesh` routes send its hosts when that is another host (the
+/// egress gateway's Service): the detour of the two-hop pattern. `None` when the mesh
+/// routes go to the hosts themselves, or there are none.
+pub fn mesh_detour(index: &Index, i: usize, vs: &VirtualService) -> Option<String> {
+    let namespace = index.namespace(i);
+    let vs_hosts: Vec<String> = vs
+        .hosts
+        .iter()
+        .map(|h| hosts::resolve(h, namespace))
+        .collect();
+    routes(vs)
+        .iter()
+        .filter(|route| index.route_applies(i, vs, route.matches, MESH_GATEWAY))
+        .flat_map(|route| route.destinations.iter())
+        .map(|d| hosts::resolve(&d.host, namespace))
+        .find(|d| !d.is_empty() && !vs_hosts.iter().any(|h| hosts::intersect(h, d)))
+}

@@ -1,5 +1,18 @@
 use super::*;
 
+/// Runs one rule's check over manifests read from YAML, for a rule's unit tests.
+pub(crate) fn run_rule(check: fn(&Index, &mut Vec<Finding>), yaml: &str) -> Vec<Finding> {
+    let manifests: Vec<crate::manifest::Manifest> = crate::manifest::read::read_str(yaml)
+        .manifests
+        .into_iter()
+        .map(|l| l.manifest)
+        .collect();
+    let index = Index::new(&manifests, "default", None);
+    let mut findings = Vec::new();
+    check(&index, &mut findings);
+    findings
+}
+
 #[test]
 fn rules_are_in_code_order_and_each_has_a_code_in_the_table() {
     for pair in RULES.windows(2) {
