@@ -114,6 +114,8 @@ pub struct Index<'a> {
     gateway_positions: HashMap<usize, usize>,
     /// Services by namespace, then name (the first, as a scan would find).
     services_by_name: HashMap<String, HashMap<String, usize>>,
+    /// Services by the labels of their selector (key, then value), in input order.
+    services_by_label: HashMap<String, HashMap<String, Vec<usize>>>,
     /// VirtualServices by the gateway references they bind (`mesh` for none), in input
     /// order.
     virtual_services_by_gateway: HashMap<String, Vec<usize>>,
@@ -161,6 +163,7 @@ impl<'a> Index<'a> {
             gateways_by_reference: HashMap::new(),
             gateway_positions: HashMap::new(),
             services_by_name: HashMap::new(),
+            services_by_label: HashMap::new(),
             virtual_services_by_gateway: HashMap::new(),
             bound_references: Vec::new(),
             known_namespaces: BTreeSet::new(),
@@ -229,12 +232,21 @@ impl<'a> Index<'a> {
             gateway_positions.insert(std::ptr::from_ref(gateway).addr(), i);
         }
         let mut services_by_name: HashMap<String, HashMap<String, usize>> = HashMap::new();
-        for (i, _) in self.services() {
+        let mut services_by_label: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
+        for (i, service) in self.services() {
             services_by_name
                 .entry(self.namespace(i).to_owned())
                 .or_default()
                 .entry(self.name(i).to_owned())
                 .or_insert(i);
+            for (key, value) in &service.selector {
+                services_by_label
+                    .entry(key.clone())
+                    .or_default()
+                    .entry(value.clone())
+                    .or_default()
+                    .push(i);
+            }
         }
         let mut virtual_services_by_gateway: HashMap<String, Vec<usize>> = HashMap::new();
         let mut bound_references = vec![Vec::new(); self.manifests.len()];
@@ -254,6 +266,7 @@ impl<'a> Index<'a> {
         self.gateways_by_reference = gateways_by_reference;
         self.gateway_positions = gateway_positions;
         self.services_by_name = services_by_name;
+        self.services_by_label = services_by_label;
         self.virtual_services_by_gateway = virtual_services_by_gateway;
         self.bound_references = bound_references;
     }
@@ -656,23 +669,24 @@ impl<'a> Index<'a> {
     /// the Service is not merely unrelated): `istio: egressgateway` on the Gateway and
     /// `app: istio-egressgateway, istio: egressgateway` on the Service match.
     pub fn gateway_services(&self, gateway: &Gateway) -> Vec<usize> {
-        if gateway.selector.is_empty() {
-            return Vec::new();
-        }
-        self.services()
-            .filter(|(_, service)| {
-                !service.selector.is_empty()
-                    && gateway
-                        .selector
-                        .iter()
-                        .all(|(k, v)| service.selector.get(k).is_none_or(|s| s == v))
-                    && service
-                        .selector
-                        .iter()
-                        .any(|(k, v)| gateway.selector.get(k) == Some(v))
-            })
-            .map(|(i, _)| i)
-            .collect()
+        // Only a Service sharing a label with the Gateway can count: look those up.
+        let mut sharing: Vec<usize> = gateway
+            .selector
+            .iter()
+            .filter_map(|(k, v)| self.services_by_label.get(k)?.get(v))
+            .flatten()
+            .copied()
+            .collect();
+        sharing.sort_unstable();
+        sharing.dedup();
+        sharing.retain(|&i| match &self.manifests[i].spec {
+            Spec::Service(service) => gateway
+                .selector
+                .iter()
+                .all(|(k, v)| service.selector.get(k).is_none_or(|s| s == v)),
+            _ => false,
+        });
+        sharing
     }
 
     // -----------------------------------------------------------------------------------
