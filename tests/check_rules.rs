@@ -1,6 +1,6 @@
 //! Every rule has a fixture directory `tests/fixtures/check/<CODE>-<name>/` with
 //! `fires.yaml`, manifests on which the rule must fire, and `near-miss.yaml`, manifests
-//! that look alike but are fine, on which it must stay quiet. The output of
+//! that look alike but are correct, on which no rule may fire. The output of
 //! `egressc check` on both is snapshotted exactly as the user sees it. A `mesh-config.yaml`
 //! in the directory is passed as `--mesh-config`.
 
@@ -59,6 +59,11 @@ fn every_rule_fires_on_its_fixture_and_not_on_the_near_miss() {
         assert!(
             !out.contains(&marker),
             "{name}: near-miss.yaml must stay quiet:\n{out}"
+        );
+        // A near-miss is the correct version of the configuration, so no rule may fire on it.
+        assert!(
+            code == 0 && out.ends_with("egressc: no findings\n"),
+            "{name}: near-miss.yaml is a correct configuration, but:\n{out}"
         );
         insta::assert_snapshot!(format!("{name}-near-miss"), format!("exit: {code}\n{out}"));
     }
