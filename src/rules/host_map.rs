@@ -6,29 +6,39 @@
 //! lookup; a `*.example.com` wildcard covers exactly the hosts that end in `.example.com`
 //! after at least one more character, so it is found by looking up each suffix of the host
 //! that starts at a dot. Other wildcards (`*`, and the odd `*example.com`) are rare and
-//! compared one by one. The answers are those of [`hosts::covers`] and [`hosts::intersect`].
+//! compared one by one. The other way round, the patterns a wildcard `*x` covers are those
+//! that end in `x`: a range of the patterns sorted by their reversal. The answers are those
+//! of [`hosts::covers`] and [`hosts::intersect`].
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use super::hosts;
 
 #[derive(Debug)]
 pub struct HostMap<T> {
-    /// Values by pattern as written, wildcards included.
-    exact: HashMap<String, Vec<T>>,
-    /// Values of `*.`-wildcards by the suffix they match: `.example.com` for
+    /// Each distinct pattern, as written, and the values under it in the order added.
+    patterns: Vec<(String, Vec<T>)>,
+    /// Positions in `patterns` by pattern.
+    by_pattern: HashMap<String, usize>,
+    /// Positions of `*.`-wildcards by the suffix they match: `.example.com` for
     /// `*.example.com`.
-    by_suffix: HashMap<String, Vec<T>>,
-    /// The other wildcard patterns (keys of `exact`), checked one by one.
-    other_wildcards: Vec<String>,
+    by_suffix: HashMap<String, usize>,
+    /// Positions of the other wildcard patterns, checked one by one.
+    other_wildcards: Vec<usize>,
+    /// Every pattern's bytes reversed, with its position, sorted: built on the first question
+    /// about a wildcard host.
+    reversed: OnceLock<Vec<(Vec<u8>, usize)>>,
 }
 
 impl<T> Default for HostMap<T> {
     fn default() -> HostMap<T> {
         HostMap {
-            exact: HashMap::new(),
+            patterns: Vec::new(),
+            by_pattern: HashMap::new(),
             by_suffix: HashMap::new(),
             other_wildcards: Vec::new(),
+            reversed: OnceLock::new(),
         }
     }
 }
@@ -36,24 +46,28 @@ impl<T> Default for HostMap<T> {
 impl<T: Copy + Ord> HostMap<T> {
     /// Adds a value under a pattern. Values of one pattern keep the order they were added in.
     pub fn insert(&mut self, pattern: String, value: T) {
+        if let Some(&at) = self.by_pattern.get(&pattern) {
+            self.patterns[at].1.push(value);
+            return;
+        }
+        let at = self.patterns.len();
         match pattern.strip_prefix('*') {
             Some(suffix) if suffix.starts_with('.') => {
-                self.by_suffix
-                    .entry(suffix.to_owned())
-                    .or_default()
-                    .push(value);
+                self.by_suffix.insert(suffix.to_owned(), at);
             }
-            Some(_) if !self.exact.contains_key(&pattern) => {
-                self.other_wildcards.push(pattern.clone());
-            }
-            _ => {}
+            Some(_) => self.other_wildcards.push(at),
+            None => {}
         }
-        self.exact.entry(pattern).or_default().push(value);
+        self.by_pattern.insert(pattern.clone(), at);
+        self.patterns.push((pattern, vec![value]));
+        self.reversed = OnceLock::new();
     }
 
     /// The values of exactly this pattern.
     pub fn exact(&self, host: &str) -> &[T] {
-        self.exact.get(host).map_or(&[], Vec::as_slice)
+        self.by_pattern
+            .get(host)
+            .map_or(&[], |&at| self.patterns[at].1.as_slice())
     }
 
     /// The wildcard patterns other than `host` itself that cover `host`, one entry per
@@ -64,13 +78,14 @@ impl<T: Copy + Ord> HostMap<T> {
         // suffix right after a leading `*` is `host`'s own pattern, not a wider one.
         let skip = usize::from(host.starts_with('*'));
         for (at, _) in host.match_indices('.').filter(|(at, _)| *at > skip) {
-            if let Some(values) = self.by_suffix.get(&host[at..]) {
-                out.push((host.len() - at + 1, values.as_slice()));
+            if let Some(&pattern) = self.by_suffix.get(&host[at..]) {
+                out.push((host.len() - at + 1, self.patterns[pattern].1.as_slice()));
             }
         }
-        for pattern in &self.other_wildcards {
-            if pattern != host && hosts::covers(pattern, host) {
-                out.push((pattern.len(), self.exact(pattern)));
+        for &pattern in &self.other_wildcards {
+            let (written, values) = &self.patterns[pattern];
+            if written != host && hosts::covers(written, host) {
+                out.push((written.len(), values.as_slice()));
             }
         }
         out
@@ -94,21 +109,44 @@ impl<T: Copy + Ord> HostMap<T> {
     }
 
     /// The values of every pattern that has a name in common with `host` (either may be a
-    /// wildcard), sorted, each once. A wildcard `host` is compared with every pattern.
+    /// wildcard), sorted, each once.
     pub fn intersecting(&self, host: &str) -> Vec<T> {
-        if !hosts::is_wildcard(host) {
-            // A plain name covers only itself, which `covering` finds.
-            return self.covering(host);
+        let mut found = self.covering(host);
+        // A plain name covers only itself, which `covering` found; a wildcard covers more.
+        if hosts::is_wildcard(host) {
+            for at in self.covered_by(host) {
+                found.extend_from_slice(&self.patterns[at].1);
+            }
+            found.sort_unstable();
+            found.dedup();
         }
-        let mut found: Vec<T> = self
-            .exact
-            .iter()
-            .filter(|(pattern, _)| hosts::intersect(pattern, host))
-            .flat_map(|(_, values)| values.iter().copied())
-            .collect();
-        found.sort_unstable();
-        found.dedup();
         found
+    }
+
+    /// The positions of the patterns a wildcard `*x` covers: all for `*`, else those that end
+    /// in `x` after at least one more character.
+    fn covered_by(&self, wildcard: &str) -> Vec<usize> {
+        if wildcard == "*" {
+            return (0..self.patterns.len()).collect();
+        }
+        let suffix: Vec<u8> = wildcard[1..].bytes().rev().collect();
+        let sorted = self.reversed.get_or_init(|| {
+            let mut sorted: Vec<(Vec<u8>, usize)> = self
+                .patterns
+                .iter()
+                .enumerate()
+                .map(|(at, (pattern, _))| (pattern.bytes().rev().collect(), at))
+                .collect();
+            sorted.sort_unstable();
+            sorted
+        });
+        let start = sorted.partition_point(|(reversed, _)| reversed.as_slice() < suffix.as_slice());
+        sorted[start..]
+            .iter()
+            .take_while(|(reversed, _)| reversed.starts_with(&suffix))
+            .filter(|(reversed, _)| reversed.len() > suffix.len())
+            .map(|&(_, at)| at)
+            .collect()
     }
 }
 
@@ -146,6 +184,9 @@ mod tests {
 
     const HOSTS: &[&str] = &[
         "api.example.com",
+        "*.com",
+        "*xample.com",
+        "*api.example.com",
         "x.a.example.com",
         "*.a.example.com",
         "*.example.com",
@@ -176,6 +217,48 @@ mod tests {
             assert_eq!(
                 map.intersecting(host),
                 scan(PATTERNS, host, hosts::intersect),
+                "intersecting {host:?}"
+            );
+        }
+    }
+
+    /// Every name of one to three labels out of `a`, `b`, `ab`, plain, as `*.` wildcard and as
+    /// `*` wildcard, with `*` and the empty host.
+    fn generated() -> Vec<String> {
+        let labels = ["a", "b", "ab"];
+        let mut names: Vec<String> = labels.iter().map(|l| (*l).to_owned()).collect();
+        for _ in 0..2 {
+            let longer: Vec<String> = names
+                .iter()
+                .flat_map(|n| labels.iter().map(move |l| format!("{l}.{n}")))
+                .collect();
+            names.extend(longer);
+        }
+        names.sort();
+        names.dedup();
+        let mut out = vec!["*".to_owned(), String::new()];
+        for name in names {
+            out.push(format!("*.{name}"));
+            out.push(format!("*{name}"));
+            out.push(name);
+        }
+        out
+    }
+
+    #[test]
+    fn finds_what_a_scan_finds_among_generated_hosts() {
+        let generated = generated();
+        let patterns: Vec<&str> = generated.iter().map(String::as_str).collect();
+        let map = map(&patterns);
+        for host in &patterns {
+            assert_eq!(
+                map.covering(host),
+                scan(&patterns, host, hosts::covers),
+                "covering {host:?}"
+            );
+            assert_eq!(
+                map.intersecting(host),
+                scan(&patterns, host, hosts::intersect),
                 "intersecting {host:?}"
             );
         }
