@@ -1,0 +1,457 @@
+//! What the rules look things up in: the manifests by kind, namespaces, `exportTo`
+//! visibility, gateway references and the DestinationRule lookup, each resolved the way
+//! Istio resolves it. Rules ask the index; they never re-implement a lookup, so one reading
+//! of Istio's behaviour serves every rule.
+//!
+//! This file holds the index itself (its tables, built once in [`Index::new`], and the
+//! manifests by kind, hosts and services); the questions it answers live beside it:
+//! [`export`] (`exportTo`), [`gateways`] (references, routes at a gateway, gateway Services),
+//! [`destination_rules`] (Istio's DestinationRule lookup) and [`reach`] (which namespaces
+//! send traffic to a host).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+mod destination_rules;
+mod export;
+mod gateways;
+mod reach;
+
+pub use export::ExportScope;
+use reach::ReachIndex;
+pub use reach::{Reach, Reaching};
+
+use super::hops::GatewayLeg;
+use super::host_map::HostMap;
+use super::hosts;
+use crate::manifest::{
+    AuthorizationPolicy, DestinationRule, Gateway, HttpRouteSpec, KnownKind, Manifest, MeshConfig,
+    Service, ServiceEntry, Sidecar, Spec, VirtualService,
+};
+
+/// Istio's config root namespace unless the mesh config says otherwise.
+pub const DEFAULT_ROOT_NAMESPACE: &str = "istio-system";
+
+/// The name a VirtualService uses for the sidecars of the mesh.
+pub const MESH_GATEWAY: &str = "mesh";
+
+/// The mesh-wide settings the rules depend on.
+#[derive(Clone, Debug)]
+pub struct MeshSettings {
+    pub root_namespace: String,
+    /// `outboundTrafficPolicy.mode` and the manifest that set it; `None` when the input has
+    /// no mesh config (the rules then do not guess).
+    pub outbound_mode: Option<(String, Option<usize>)>,
+    /// DNS capture with auto-allocation: Istio gives address-less ServiceEntries an address.
+    pub dns_auto_allocate: bool,
+    pub default_service_export_to: Vec<String>,
+    pub default_virtual_service_export_to: Vec<String>,
+    pub default_destination_rule_export_to: Vec<String>,
+}
+
+impl Default for MeshSettings {
+    fn default() -> MeshSettings {
+        MeshSettings {
+            root_namespace: DEFAULT_ROOT_NAMESPACE.to_owned(),
+            outbound_mode: None,
+            dns_auto_allocate: false,
+            default_service_export_to: vec!["*".to_owned()],
+            default_virtual_service_export_to: vec!["*".to_owned()],
+            default_destination_rule_export_to: vec!["*".to_owned()],
+        }
+    }
+}
+
+impl MeshSettings {
+    /// Applies a MeshConfig on top of the defaults; `source` is the manifest it came from
+    /// (`None` for a `--mesh-config` file).
+    pub fn apply(&mut self, mesh: &MeshConfig, source: Option<usize>) {
+        if let Some(root) = &mesh.root_namespace {
+            self.root_namespace.clone_from(root);
+        }
+        let mode = mesh
+            .outbound_traffic_policy
+            .as_ref()
+            .and_then(|p| p.mode.clone())
+            .unwrap_or_else(|| "ALLOW_ANY".to_owned());
+        self.outbound_mode = Some((mode, source));
+        if let Some(config) = &mesh.default_config {
+            let on = |key: &str| config.proxy_metadata.get(key).is_some_and(|v| v == "true");
+            self.dns_auto_allocate =
+                on("ISTIO_META_DNS_CAPTURE") && on("ISTIO_META_DNS_AUTO_ALLOCATE");
+        }
+        for (target, given) in [
+            (
+                &mut self.default_service_export_to,
+                &mesh.default_service_export_to,
+            ),
+            (
+                &mut self.default_virtual_service_export_to,
+                &mesh.default_virtual_service_export_to,
+            ),
+            (
+                &mut self.default_destination_rule_export_to,
+                &mesh.default_destination_rule_export_to,
+            ),
+        ] {
+            if !given.is_empty() {
+                target.clone_from(given);
+            }
+        }
+    }
+}
+
+/// Everything the rules read, indexed.
+pub struct Index<'a> {
+    pub manifests: &'a [Manifest],
+    pub mesh: MeshSettings,
+    /// The namespace of resources that name none (what `kubectl apply` would use).
+    pub default_namespace: String,
+    by_kind: BTreeMap<KnownKind, Vec<usize>>,
+    // The lookup tables below are built once, so that a rule asking about every route or
+    // host does not scan the whole input for each (which made the rules quadratic).
+    /// ServiceEntries by resolved host.
+    entry_hosts: HostMap<usize>,
+    /// VirtualServices by resolved host.
+    virtual_service_hosts: HostMap<usize>,
+    /// DestinationRules by resolved host.
+    rule_hosts: HostMap<usize>,
+    /// DestinationRules without `workloadSelector`, by namespace, then resolved host: where
+    /// [`Index::destination_rules_for`] looks.
+    namespace_rules: HashMap<String, HostMap<usize>>,
+    /// Gateway servers, as (Gateway, position in its `servers`), by server host (without
+    /// its `namespace/` part).
+    server_hosts: HostMap<(usize, usize)>,
+    /// Gateways by `namespace/name` (the first, as a scan would find).
+    gateways_by_reference: HashMap<String, usize>,
+    /// Gateways by address: the position of a `&Gateway` a caller hands in.
+    gateway_positions: HashMap<usize, usize>,
+    /// Services by namespace, then name (the first, as a scan would find).
+    services_by_name: HashMap<String, HashMap<String, usize>>,
+    /// Services by the labels of their selector (key, then value), in input order.
+    services_by_label: HashMap<String, HashMap<String, Vec<usize>>>,
+    /// VirtualServices by the gateway references they bind (`mesh` for none), in input
+    /// order.
+    virtual_services_by_gateway: HashMap<String, Vec<usize>>,
+    /// The gateway references each VirtualService binds ([`Index::bound_gateways`]), by its
+    /// position in the input (empty for other kinds).
+    bound_references: Vec<Vec<String>>,
+    known_namespaces: BTreeSet<String>,
+    /// Per Gateway: the namespace of the Service its mesh hops route to, computed on first
+    /// use.
+    mesh_hop_namespaces: OnceLock<HashMap<usize, String>>,
+    /// The gateway legs of [`super::hops::gateway_legs`], computed on first use.
+    gateway_legs: OnceLock<Vec<GatewayLeg<'a>>>,
+    /// Every piece of evidence that a namespace reaches a host, by the host (or wildcard)
+    /// it names; built on first use by [`Index::namespaces_reaching`].
+    reaching: OnceLock<ReachIndex>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(
+        manifests: &'a [Manifest],
+        default_namespace: &str,
+        mesh_file: Option<&MeshConfig>,
+    ) -> Index<'a> {
+        let mut by_kind: BTreeMap<KnownKind, Vec<usize>> = BTreeMap::new();
+        let mut mesh = MeshSettings::default();
+        for (i, manifest) in manifests.iter().enumerate() {
+            by_kind.entry(manifest.kind()).or_default().push(i);
+            if let Spec::MeshConfig(_, Some(config)) = &manifest.spec {
+                mesh.apply(config, Some(i));
+            }
+        }
+        if let Some(config) = mesh_file {
+            mesh.apply(config, None);
+        }
+        let mut index = Index {
+            manifests,
+            mesh,
+            default_namespace: default_namespace.to_owned(),
+            by_kind,
+            entry_hosts: HostMap::default(),
+            virtual_service_hosts: HostMap::default(),
+            rule_hosts: HostMap::default(),
+            namespace_rules: HashMap::new(),
+            server_hosts: HostMap::default(),
+            gateways_by_reference: HashMap::new(),
+            gateway_positions: HashMap::new(),
+            services_by_name: HashMap::new(),
+            services_by_label: HashMap::new(),
+            virtual_services_by_gateway: HashMap::new(),
+            bound_references: Vec::new(),
+            known_namespaces: BTreeSet::new(),
+            mesh_hop_namespaces: OnceLock::new(),
+            gateway_legs: OnceLock::new(),
+            reaching: OnceLock::new(),
+        };
+        index.build_host_tables();
+        index.build_name_tables();
+        index.known_namespaces = index.collect_known_namespaces();
+        index
+    }
+
+    /// The tables by host: ServiceEntries, VirtualServices and DestinationRules by resolved
+    /// host, Gateway servers by server host.
+    fn build_host_tables(&mut self) {
+        let mut entry_hosts = HostMap::default();
+        for (i, entry) in self.service_entries() {
+            let namespace = self.namespace(i);
+            for host in &entry.hosts {
+                entry_hosts.insert(hosts::resolve(host, namespace), i);
+            }
+        }
+        let mut virtual_service_hosts = HostMap::default();
+        for (i, vs) in self.virtual_services() {
+            let namespace = self.namespace(i);
+            for host in vs.hosts.iter().filter(|h| !h.is_empty()) {
+                virtual_service_hosts.insert(hosts::resolve(host, namespace), i);
+            }
+        }
+        let mut rule_hosts = HostMap::default();
+        let mut namespace_rules: HashMap<String, HostMap<usize>> = HashMap::new();
+        for (i, rule) in self.destination_rules() {
+            let namespace = self.namespace(i);
+            let host = hosts::resolve(&rule.host, namespace);
+            if rule.workload_selector.is_none() {
+                namespace_rules
+                    .entry(namespace.to_owned())
+                    .or_default()
+                    .insert(host.clone(), i);
+            }
+            rule_hosts.insert(host, i);
+        }
+        let mut server_hosts = HostMap::default();
+        for (g, gateway) in self.gateways() {
+            for (position, server) in gateway.servers.iter().enumerate() {
+                for host in &server.hosts {
+                    server_hosts.insert(super::hops::server_host(host).to_owned(), (g, position));
+                }
+            }
+        }
+        self.entry_hosts = entry_hosts;
+        self.virtual_service_hosts = virtual_service_hosts;
+        self.server_hosts = server_hosts;
+        self.rule_hosts = rule_hosts;
+        self.namespace_rules = namespace_rules;
+    }
+
+    /// The tables by name: Gateways, Services, and VirtualServices by bound gateway.
+    fn build_name_tables(&mut self) {
+        let mut gateways_by_reference = HashMap::new();
+        let mut gateway_positions = HashMap::new();
+        for (i, gateway) in self.gateways() {
+            let reference = self.qualified_name(i);
+            gateways_by_reference.entry(reference).or_insert(i);
+            gateway_positions.insert(std::ptr::from_ref(gateway).addr(), i);
+        }
+        let mut services_by_name: HashMap<String, HashMap<String, usize>> = HashMap::new();
+        let mut services_by_label: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
+        for (i, service) in self.services() {
+            services_by_name
+                .entry(self.namespace(i).to_owned())
+                .or_default()
+                .entry(self.name(i).to_owned())
+                .or_insert(i);
+            for (key, value) in &service.selector {
+                services_by_label
+                    .entry(key.clone())
+                    .or_default()
+                    .entry(value.clone())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        let mut virtual_services_by_gateway: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut bound_references = vec![Vec::new(); self.manifests.len()];
+        for (i, vs) in self.virtual_services() {
+            let bound = self.resolve_bound_gateways(i, vs);
+            let mut distinct = bound.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            for reference in distinct {
+                virtual_services_by_gateway
+                    .entry(reference)
+                    .or_default()
+                    .push(i);
+            }
+            bound_references[i] = bound;
+        }
+        self.gateways_by_reference = gateways_by_reference;
+        self.gateway_positions = gateway_positions;
+        self.services_by_name = services_by_name;
+        self.services_by_label = services_by_label;
+        self.virtual_services_by_gateway = virtual_services_by_gateway;
+        self.bound_references = bound_references;
+    }
+
+    /// The namespace a resource lives in.
+    pub fn namespace(&self, i: usize) -> &str {
+        self.manifests[i]
+            .id
+            .namespace
+            .as_deref()
+            .unwrap_or(&self.default_namespace)
+    }
+
+    pub fn name(&self, i: usize) -> &str {
+        &self.manifests[i].id.name
+    }
+
+    /// `namespace/name` of a resource: how a Gateway is referenced.
+    pub fn qualified_name(&self, i: usize) -> String {
+        [self.namespace(i), "/", self.name(i)].concat()
+    }
+
+    fn of_kind(&self, kind: KnownKind) -> impl Iterator<Item = usize> + '_ {
+        self.by_kind.get(&kind).into_iter().flatten().copied()
+    }
+
+    pub fn service_entries(&self) -> impl Iterator<Item = (usize, &'a ServiceEntry)> + '_ {
+        self.of_kind(KnownKind::ServiceEntry)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::ServiceEntry(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn gateways(&self) -> impl Iterator<Item = (usize, &'a Gateway)> + '_ {
+        self.of_kind(KnownKind::Gateway)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::Gateway(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn virtual_services(&self) -> impl Iterator<Item = (usize, &'a VirtualService)> + '_ {
+        self.of_kind(KnownKind::VirtualService)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::VirtualService(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn destination_rules(&self) -> impl Iterator<Item = (usize, &'a DestinationRule)> + '_ {
+        self.of_kind(KnownKind::DestinationRule)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::DestinationRule(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn sidecars(&self) -> impl Iterator<Item = (usize, &'a Sidecar)> + '_ {
+        self.of_kind(KnownKind::Sidecar)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::Sidecar(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn authorization_policies(
+        &self,
+    ) -> impl Iterator<Item = (usize, &'a AuthorizationPolicy)> + '_ {
+        self.of_kind(KnownKind::AuthorizationPolicy)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::AuthorizationPolicy(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn services(&self) -> impl Iterator<Item = (usize, &'a Service)> + '_ {
+        self.of_kind(KnownKind::Service)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::Service(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn http_routes(&self) -> impl Iterator<Item = (usize, &'a HttpRouteSpec)> + '_ {
+        self.of_kind(KnownKind::HttpRoute)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::HttpRoute(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    /// Every namespace the input names: where resources live and where they export to.
+    pub fn known_namespaces(&self) -> BTreeSet<&str> {
+        self.known_namespaces.iter().map(String::as_str).collect()
+    }
+
+    fn collect_known_namespaces(&self) -> BTreeSet<String> {
+        let mut namespaces: BTreeSet<&str> = (0..self.manifests.len())
+            .map(|i| self.namespace(i))
+            .collect();
+        namespaces.insert(&self.mesh.root_namespace);
+        for (_, entry) in self.service_entries() {
+            namespaces.extend(entry.export_to.iter().map(String::as_str));
+        }
+        for (_, service) in self.virtual_services() {
+            namespaces.extend(service.export_to.iter().map(String::as_str));
+        }
+        for (_, rule) in self.destination_rules() {
+            namespaces.extend(rule.export_to.iter().map(String::as_str));
+        }
+        namespaces.retain(|n| !matches!(*n, "." | "*" | "~"));
+        namespaces.into_iter().map(str::to_owned).collect()
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Hosts and services
+    // -----------------------------------------------------------------------------------
+
+    /// ServiceEntries that declare exactly this (resolved) host.
+    pub fn entries_for_host(&self, host: &str) -> &[usize] {
+        self.entry_hosts.exact(host)
+    }
+
+    /// ServiceEntries whose hosts cover this host (exactly or by wildcard), in input order.
+    pub fn entries_covering(&self, host: &str) -> Vec<usize> {
+        self.entry_hosts.covering(host)
+    }
+
+    /// ServiceEntries with a host that has a name in common with this host (either may be a
+    /// wildcard), in input order.
+    pub fn entries_intersecting(&self, host: &str) -> Vec<usize> {
+        self.entry_hosts.intersecting(host)
+    }
+
+    /// VirtualServices with a (resolved) host that has a name in common with this host
+    /// (either may be a wildcard), in input order.
+    pub fn virtual_services_intersecting(&self, host: &str) -> Vec<usize> {
+        self.virtual_service_hosts.intersecting(host)
+    }
+
+    /// DestinationRules whose (resolved) host covers this host, exactly or by wildcard, in
+    /// input order; wherever they live and whatever they select.
+    pub fn destination_rules_covering(&self, host: &str) -> Vec<usize> {
+        self.rule_hosts.covering(host)
+    }
+
+    /// The Gateway servers that serve one of these (resolved) hosts
+    /// ([`super::hops::serves_any`]), as (Gateway, position in its `servers`), sorted.
+    pub fn servers_serving(&self, hosts_: &[String]) -> Vec<(usize, usize)> {
+        let mut found: Vec<(usize, usize)> = hosts_
+            .iter()
+            .flat_map(|h| self.server_hosts.intersecting(h))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// The Kubernetes Service with this cluster FQDN, if the input has it.
+    pub fn service_for_host(&self, host: &str) -> Option<usize> {
+        let (name, namespace) = hosts::cluster_service(host)?;
+        self.services_by_name.get(namespace)?.get(name).copied()
+    }
+
+    /// The namespace of the service behind a host: the ServiceEntry's, or the namespace in a
+    /// cluster FQDN.
+    pub fn service_namespace<'h>(&'h self, host: &'h str) -> Option<&'h str> {
+        if let Some(&entry) = self.entries_for_host(host).first() {
+            return Some(self.namespace(entry));
+        }
+        hosts::cluster_service(host).map(|(_, namespace)| namespace)
+    }
+}

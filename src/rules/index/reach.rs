@@ -1,0 +1,223 @@
+//! Which namespaces the input shows sending traffic to a host.
+
+use std::collections::HashMap;
+
+use super::{Index, MESH_GATEWAY};
+use crate::manifest::VirtualService;
+use crate::rules::hosts;
+
+/// How the input shows that the sidecars of a namespace send traffic to a host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reach {
+    /// A VirtualService with a `mesh` route for the host lives in the namespace, or names
+    /// it in `exportTo`, and is visible there.
+    Routes,
+    /// A DestinationRule for the host lives in the namespace (and is visible there).
+    Configures,
+    /// A DestinationRule in the namespace defines the subset that a `mesh` route for the
+    /// host sends to (Istio's egress gateway recipes create it in each client namespace).
+    GatewaySubset,
+    /// A Sidecar in the namespace imports the host by name (not by `*`).
+    Imports,
+    /// A ServiceEntry for the host names the namespace in `exportTo` (`.` for its own).
+    /// Where an entry merely lives says nothing: platform teams keep entries in namespaces
+    /// of their own.
+    Declares,
+}
+
+/// The evidence of [`Index::namespaces_reaching`] by the host it names: exact hosts in a
+/// map, wildcards (few) in a list.
+#[derive(Debug, Default)]
+pub(super) struct ReachIndex {
+    exact: HashMap<String, Vec<Reaching>>,
+    wildcards: Vec<(String, Reaching)>,
+}
+
+/// One piece of evidence that a namespace reaches a host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reaching {
+    pub namespace: String,
+    /// The resource that shows it.
+    pub resource: usize,
+    pub reach: Reach,
+}
+
+impl Reaching {
+    /// The evidence in words, for a message about its namespace: "VirtualService a/b routes
+    /// api.example.com for it".
+    pub fn describe(&self, index: &Index, host: &str) -> String {
+        let name = format!(
+            "{}/{}",
+            index.namespace(self.resource),
+            index.name(self.resource)
+        );
+        match self.reach {
+            Reach::Routes => format!("VirtualService {name} routes {host} for it"),
+            Reach::Configures => format!("DestinationRule {name} there configures {host}"),
+            Reach::GatewaySubset => format!(
+                "DestinationRule {name} there defines the gateway subset of the route for {host}"
+            ),
+            Reach::Imports => format!("Sidecar {name} there imports {host}"),
+            Reach::Declares => format!("ServiceEntry {name} for {host} is exported to it"),
+        }
+    }
+}
+
+impl Index<'_> {
+    /// The namespaces named in an `exportTo` list: `.` is the owner's namespace; `*` and
+    /// `~` name none.
+    pub fn named_in_export_to(export_to: &[String], owner: &str) -> Vec<String> {
+        export_to
+            .iter()
+            .filter(|to| !matches!(to.as_str(), "*" | "~" | ""))
+            .map(|to| if to == "." { owner } else { to.as_str() }.to_owned())
+            .collect()
+    }
+
+    /// Does any route of the VirtualService apply to the sidecars (`mesh`)?
+    pub fn has_mesh_route(&self, i: usize, vs: &VirtualService) -> bool {
+        crate::rules::routes::routes(vs)
+            .iter()
+            .any(|route| self.route_applies(i, vs, route.matches, MESH_GATEWAY))
+    }
+
+    /// The evidence, in the input, that sidecars of some namespace send traffic to `host`
+    /// (a resolved host or wildcard; hosts match when they share a name). Only what a
+    /// namespace can see counts: a VirtualService or DestinationRule whose `exportTo` hides
+    /// it from its own namespace is configuration for others, not evidence of its own
+    /// namespace. Sorted by namespace, then resource.
+    pub fn namespaces_reaching(&self, host: &str) -> Vec<Reaching> {
+        let index = self.reaching.get_or_init(|| {
+            let mut index = ReachIndex::default();
+            for (pattern, reaching) in self.collect_reaching() {
+                if hosts::is_wildcard(&pattern) {
+                    index.wildcards.push((pattern, reaching));
+                } else {
+                    index.exact.entry(pattern).or_default().push(reaching);
+                }
+            }
+            index
+        });
+        let mut out: Vec<Reaching> = Vec::new();
+        if hosts::is_wildcard(host) {
+            // A wildcard shares names with any exact host under it.
+            for (pattern, found) in &index.exact {
+                if hosts::covers(host, pattern) {
+                    out.extend(found.iter().cloned());
+                }
+            }
+        } else {
+            out.extend(index.exact.get(host).into_iter().flatten().cloned());
+        }
+        out.extend(
+            index
+                .wildcards
+                .iter()
+                .filter(|(pattern, _)| hosts::intersect(pattern, host))
+                .map(|(_, reaching)| reaching.clone()),
+        );
+        out.sort_by(|a, b| {
+            (&a.namespace, a.resource, a.reach).cmp(&(&b.namespace, b.resource, b.reach))
+        });
+        out.dedup();
+        out
+    }
+
+    /// All the evidence of [`Index::namespaces_reaching`], each with the host it names.
+    fn collect_reaching(&self) -> Vec<(String, Reaching)> {
+        let mut out = Vec::new();
+        // A bare `*` says nothing about any one host: it is no evidence.
+        let mut push = |pattern: &str, namespace: &str, resource: usize, reach: Reach| {
+            if !pattern.is_empty() && pattern != "*" {
+                out.push((
+                    pattern.to_owned(),
+                    Reaching {
+                        namespace: namespace.to_owned(),
+                        resource,
+                        reach,
+                    },
+                ));
+            }
+        };
+        // The hosts of VirtualServices whose `mesh` routes send to (host, subset).
+        let mut subset_routes: HashMap<(String, String), Vec<String>> = HashMap::new();
+        for (i, vs) in self.virtual_services() {
+            let namespace = self.namespace(i);
+            let mesh_routes: Vec<_> = crate::rules::routes::routes(vs)
+                .into_iter()
+                .filter(|route| self.route_applies(i, vs, route.matches, MESH_GATEWAY))
+                .collect();
+            if mesh_routes.is_empty() {
+                continue;
+            }
+            let vs_hosts: Vec<String> = vs
+                .hosts
+                .iter()
+                .map(|h| hosts::resolve(h, namespace))
+                .filter(|h| !h.is_empty())
+                .collect();
+            for destination in mesh_routes.iter().flat_map(|r| r.destinations.iter()) {
+                if let Some(subset) = destination.subset.as_deref().filter(|s| !s.is_empty()) {
+                    subset_routes
+                        .entry((
+                            hosts::resolve(&destination.host, namespace),
+                            subset.to_owned(),
+                        ))
+                        .or_default()
+                        .extend(vs_hosts.iter().cloned());
+                }
+            }
+            let mut viewers = vec![namespace.to_owned()];
+            viewers.extend(Self::named_in_export_to(&vs.export_to, namespace));
+            viewers.sort();
+            viewers.dedup();
+            for viewer in viewers {
+                if self.virtual_service_visible(i, vs, &viewer) {
+                    for host in &vs_hosts {
+                        push(host, &viewer, i, Reach::Routes);
+                    }
+                }
+            }
+        }
+        for (i, rule) in self.destination_rules() {
+            let namespace = self.namespace(i);
+            if !self.destination_rule_visible(i, rule, namespace) {
+                continue;
+            }
+            let rule_host = hosts::resolve(&rule.host, namespace);
+            if rule_host.is_empty() {
+                continue;
+            }
+            push(&rule_host, namespace, i, Reach::Configures);
+            for subset in &rule.subsets {
+                let key = (rule_host.clone(), subset.name.clone());
+                for host in subset_routes.get(&key).into_iter().flatten() {
+                    push(host, namespace, i, Reach::GatewaySubset);
+                }
+            }
+        }
+        for (i, sidecar) in self.sidecars() {
+            let entries = sidecar
+                .egress
+                .iter()
+                .flat_map(|listener| &listener.hosts)
+                .filter_map(|entry| entry.split_once('/'));
+            for (namespace, name) in entries {
+                if !namespace.starts_with('~') && name != "*" {
+                    push(name, self.namespace(i), i, Reach::Imports);
+                }
+            }
+        }
+        for (i, entry) in self.service_entries() {
+            let namespace = self.namespace(i);
+            let viewers = Self::named_in_export_to(&entry.export_to, namespace);
+            for host in &entry.hosts {
+                let host = hosts::resolve(host, namespace);
+                for viewer in &viewers {
+                    push(&host, viewer, i, Reach::Declares);
+                }
+            }
+        }
+        out
+    }
+}
