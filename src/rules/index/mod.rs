@@ -5,8 +5,8 @@
 //!
 //! This file holds the index itself (its tables, built once in [`Index::new`], and the
 //! manifests by kind, hosts and services); the questions it answers live beside it:
-//! [`export`] (`exportTo`), [`gateways`] (references, routes at a gateway, gateway Services),
-//! [`destination_rules`] (Istio's DestinationRule lookup) and [`reach`] (which namespaces
+//! `export.rs` (`exportTo`), `gateways.rs` (references, routes at a gateway, gateway Services),
+//! `destination_rules.rs` (Istio's DestinationRule lookup) and `reach.rs` (which namespaces
 //! send traffic to a host).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -140,7 +140,7 @@ pub struct Index<'a> {
     /// Per Gateway: the namespace of the Service its mesh hops route to, computed on first
     /// use.
     mesh_hop_namespaces: OnceLock<HashMap<usize, String>>,
-    /// The gateway legs of [`super::hops::gateway_legs`], computed on first use.
+    /// The gateway legs of [`crate::rules::hops::find_gateway_legs`], computed on first use.
     gateway_legs: OnceLock<Vec<GatewayLeg<'a>>>,
     /// Every piece of evidence that a namespace reaches a host, by the host (or wildcard)
     /// it names; built on first use by [`Index::namespaces_reaching`].
