@@ -141,7 +141,7 @@ impl<'a> Index<'a> {
         })
     }
 
-    /// Every mesh hop into a Gateway server ([`crate::rules::hops::find_gateway_legs`]), found on first
+    /// Every mesh hop into a Gateway server (`hops::find_gateway_legs`), found on first
     /// use and kept: several rules judge them.
     pub fn gateway_legs(&self) -> &[GatewayLeg<'a>] {
         self.gateway_legs

@@ -140,7 +140,7 @@ pub struct Index<'a> {
     /// Per Gateway: the namespace of the Service its mesh hops route to, computed on first
     /// use.
     mesh_hop_namespaces: OnceLock<HashMap<usize, String>>,
-    /// The gateway legs of [`crate::rules::hops::find_gateway_legs`], computed on first use.
+    /// The gateway legs of `hops::find_gateway_legs`, computed on first use.
     gateway_legs: OnceLock<Vec<GatewayLeg<'a>>>,
     /// Every piece of evidence that a namespace reaches a host, by the host (or wildcard)
     /// it names; built on first use by [`Index::namespaces_reaching`].
