@@ -202,6 +202,19 @@ pub fn points_at_gateway_unless(
     hosts::cluster_service(host).is_some() && !not_gateway(host)
 }
 
+/// The positions (in its `servers`) of the servers of Gateway `gateway` among `serving`, as
+/// [`Index::servers_serving`] returns them, in order.
+pub fn serving_positions(
+    serving: &[(usize, usize)],
+    gateway: usize,
+) -> impl Iterator<Item = usize> + '_ {
+    let start = serving.partition_point(|&(g, _)| g < gateway);
+    serving[start..]
+        .iter()
+        .take_while(move |&&(g, _)| g == gateway)
+        .map(|&(_, position)| position)
+}
+
 /// A server host without its `namespace/` part.
 pub fn server_host(host: &str) -> &str {
     host.rsplit_once('/').map_or(host, |(_, h)| h)
@@ -492,9 +505,9 @@ pub(super) fn find_gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
                     let Some(port) = route.destination_port(destination) else {
                         continue;
                     };
-                    for (position, server) in gateway.servers.iter().enumerate() {
-                        let serves = serving.binary_search(&(gateway_index, position)).is_ok();
-                        if server_port(server) == Some(port) && serves {
+                    for position in serving_positions(&serving, gateway_index) {
+                        let server = &gateway.servers[position];
+                        if server_port(server) == Some(port) {
                             legs.push(GatewayLeg {
                                 vs: i,
                                 virtual_service: vs,
