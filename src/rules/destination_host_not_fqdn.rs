@@ -13,7 +13,7 @@
 //! a Service `name` in that namespace, the message says which Service was meant. Hosts that
 //! a ServiceEntry declares are real names and are left alone, as are wildcards and IPs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use super::routes::routes;
 use super::{Finding, Index, hosts};
@@ -23,14 +23,13 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     let namespaces: BTreeSet<&str> = index.known_namespaces();
     let namespaces: Vec<&str> = namespaces.into_iter().collect();
     for (i, vs) in index.virtual_services() {
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         for route in routes(vs) {
             for destination in &route.destinations {
                 let host = destination.host.as_str();
-                if seen.contains(&host) {
+                if !seen.insert(host) {
                     continue;
                 }
-                seen.push(host);
                 if let Some((meant, known)) = short_form(index, host, &namespaces) {
                     findings.push(with_service(
                         index,

@@ -8,7 +8,7 @@
 //! Gateway, reads a Gateway server the way Istio builds its listener, and computes the TLS
 //! settings a client's DestinationRules give one port of one subset.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::index::MESH_GATEWAY;
 use super::routes::{Route, RouteKind, routes};
@@ -179,16 +179,40 @@ pub fn points_at_gateway(
     host: &str,
     not_gateway: &[String],
 ) -> bool {
+    points_at_gateway_unless(index, gateway, host, |h| not_gateway.iter().any(|n| n == h))
+}
+
+/// [`points_at_gateway`], with the hosts that are not the gateway given as a test: a set
+/// lookup, where a VirtualService has thousands of hosts.
+pub fn points_at_gateway_unless(
+    index: &Index,
+    gateway: Option<&Gateway>,
+    host: &str,
+    not_gateway: impl Fn(&str) -> bool,
+) -> bool {
     if let Some(service) = index.service_for_host(host) {
         return match (gateway, &index.manifests[service].spec) {
             (Some(gateway), crate::manifest::Spec::Service(spec)) => selects_gateway(spec, gateway),
-            _ => !not_gateway.iter().any(|h| h == host),
+            _ => !not_gateway(host),
         };
     }
     if let Some(service) = gateway.and_then(|g| index.gateway_service(g)) {
         return service_fqdn(index, service) == host;
     }
-    hosts::cluster_service(host).is_some() && !not_gateway.iter().any(|h| h == host)
+    hosts::cluster_service(host).is_some() && !not_gateway(host)
+}
+
+/// The positions (in its `servers`) of the servers of Gateway `gateway` among `serving`, as
+/// [`Index::servers_serving`] returns them, in order.
+pub fn serving_positions(
+    serving: &[(usize, usize)],
+    gateway: usize,
+) -> impl Iterator<Item = usize> + '_ {
+    let start = serving.partition_point(|&(g, _)| g < gateway);
+    serving[start..]
+        .iter()
+        .take_while(move |&&(g, _)| g == gateway)
+        .map(|&(_, position)| position)
 }
 
 /// A server host without its `namespace/` part.
@@ -456,28 +480,34 @@ pub(super) fn find_gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
                 continue;
             };
             let reference = index.qualified_name(gateway_index);
-            let mut not_gateway = own_hosts.clone();
+            let mut gateway_destinations = Vec::new();
             if bound.iter().any(|(r, _)| *r == reference) {
                 for route in routes_at(index, i, vs, &reference) {
                     for d in &route.route.destinations {
-                        not_gateway.extend(destination_host(index, i, d));
+                        gateway_destinations.extend(destination_host(index, i, d));
                     }
                 }
             }
+            let not_gateway: HashSet<&str> = own_hosts
+                .iter()
+                .chain(&gateway_destinations)
+                .map(String::as_str)
+                .collect();
             for route in &mesh_routes {
                 for destination in &route.route.destinations {
                     let Some(host) = destination_host(index, i, destination) else {
                         continue;
                     };
-                    if !points_at_gateway(index, Some(gateway), &host, &not_gateway) {
+                    let not_gateway = |h: &str| not_gateway.contains(h);
+                    if !points_at_gateway_unless(index, Some(gateway), &host, not_gateway) {
                         continue;
                     }
                     let Some(port) = route.destination_port(destination) else {
                         continue;
                     };
-                    for (position, server) in gateway.servers.iter().enumerate() {
-                        let serves = serving.binary_search(&(gateway_index, position)).is_ok();
-                        if server_port(server) == Some(port) && serves {
+                    for position in serving_positions(&serving, gateway_index) {
+                        let server = &gateway.servers[position];
+                        if server_port(server) == Some(port) {
                             legs.push(GatewayLeg {
                                 vs: i,
                                 virtual_service: vs,

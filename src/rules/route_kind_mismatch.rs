@@ -18,7 +18,7 @@
 
 use super::hops::{
     RouteAt, bound_gateways, routes_at, served_route_kind, server_port, server_protocol,
-    server_tls_mode, vs_hosts,
+    server_tls_mode, serving_positions, vs_hosts,
 };
 use super::routes::RouteKind;
 use super::{Finding, Index};
@@ -34,15 +34,9 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                 continue;
             };
             for route in routes_at(index, i, vs, &reference) {
-                let landing: Vec<&Server> = gateway
-                    .servers
-                    .iter()
-                    .enumerate()
-                    .filter(|&(position, s)| {
-                        server_port(s).is_some_and(|p| route.matches_port(p))
-                            && serving.binary_search(&(gateway_index, position)).is_ok()
-                    })
-                    .map(|(_, s)| s)
+                let landing: Vec<&Server> = serving_positions(&serving, gateway_index)
+                    .map(|position| &gateway.servers[position])
+                    .filter(|s| server_port(s).is_some_and(|p| route.matches_port(p)))
                     .collect();
                 for server in mismatched(&route, &landing) {
                     let Some(kind) = served_route_kind(server) else {

@@ -22,9 +22,13 @@
 //! VirtualServices bound only to `mesh` (Istio's `egress-control` recipe: a timeout on an
 //! external host, no gateway) have nothing to skip and are not judged.
 
+use std::collections::HashSet;
+
 use super::hops::{
-    RouteAt, bound_gateways, destination_host, points_at_gateway, routes_at, vs_hosts,
+    RouteAt, bound_gateways, destination_host, points_at_gateway, points_at_gateway_unless,
+    routes_at, vs_hosts,
 };
+use super::host_map::HostMap;
 use super::index::MESH_GATEWAY;
 use super::{Finding, Index, hosts};
 use crate::diagnostic::codes;
@@ -62,14 +66,26 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             continue;
         }
         let mesh_routes = routes_at(index, i, vs, MESH_GATEWAY);
+        // The VirtualService's hosts as a map: one VirtualService may route thousands.
+        let mut own_host_map: HostMap<()> = HostMap::default();
+        for host in &own_hosts {
+            own_host_map.insert(host.clone(), ());
+        }
         for (reference, gateway, gateway_routes) in &egress {
             let gateway_ref = gateway.map(|(_, g)| g);
-            let mut not_gateway = own_hosts.clone();
-            for route in gateway_routes {
-                for d in &route.route.destinations {
-                    not_gateway.extend(destination_host(index, i, d));
-                }
-            }
+            let gateway_destinations: Vec<String> = gateway_routes
+                .iter()
+                .flat_map(|route| &route.route.destinations)
+                .filter_map(|d| destination_host(index, i, d))
+                .collect();
+            let not_gateway: HashSet<&str> = own_hosts
+                .iter()
+                .chain(&gateway_destinations)
+                .map(String::as_str)
+                .collect();
+            // Looked up once per gateway, not per mesh route: one VirtualService may route
+            // thousands of hosts.
+            let mut routed: Option<RoutedPorts> = None;
             let related = |f: Finding| match gateway {
                 Some((g, _)) => f.related(*g),
                 None => f,
@@ -90,7 +106,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                     let Some(host) = destination_host(index, i, destination) else {
                         continue;
                     };
-                    if own_hosts.iter().any(|h| hosts::intersect(h, &host))
+                    if !own_host_map.intersecting(&host).is_empty()
                         && shares_port(route, gateway_routes)
                     {
                         let both = gateway_routes.iter().any(|g| {
@@ -124,13 +140,16 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                         ));
                         continue;
                     }
-                    if !points_at_gateway(index, gateway_ref, &host, &not_gateway) {
+                    let not_gateway = |h: &str| not_gateway.contains(h);
+                    if !points_at_gateway_unless(index, gateway_ref, &host, not_gateway) {
                         continue;
                     }
                     let Some(port) = route.destination_port(destination) else {
                         continue;
                     };
-                    if !gateway_routes_port(index, &external, reference, port) {
+                    let routed =
+                        routed.get_or_insert_with(|| routed_ports(index, &external, reference));
+                    if !routed.contains(port) {
                         findings.push(related(
                             Finding::new(
                                 codes::ROUTE_SKIPS_GATEWAY,
@@ -267,14 +286,34 @@ fn other_mesh_hop(
     })
 }
 
-/// Does a route of some VirtualService bound to the gateway, for one of these hosts, apply
-/// there on `port`?
-fn gateway_routes_port(index: &Index, external: &[String], reference: &str, port: u32) -> bool {
-    virtual_services_for(index, external).any(|(j, other)| {
-        routes_at(index, j, other, reference)
-            .iter()
-            .any(|r| r.matches_port(port))
-    })
+/// The ports on which a route of some VirtualService bound to a gateway, for one of some
+/// hosts, applies there.
+struct RoutedPorts {
+    /// Some route applies on any port.
+    any: bool,
+    ports: Vec<u32>,
+}
+
+impl RoutedPorts {
+    fn contains(&self, port: u32) -> bool {
+        self.any || self.ports.contains(&port)
+    }
+}
+
+fn routed_ports(index: &Index, external: &[String], reference: &str) -> RoutedPorts {
+    let mut routed = RoutedPorts {
+        any: false,
+        ports: Vec::new(),
+    };
+    for (j, other) in virtual_services_for(index, external) {
+        for route in routes_at(index, j, other, reference) {
+            routed.any |= route.ports.is_empty();
+            routed.ports.extend(route.ports);
+        }
+    }
+    routed.ports.sort_unstable();
+    routed.ports.dedup();
+    routed
 }
 
 fn no_mesh_hop(
