@@ -394,25 +394,24 @@ fn client_namespaces_among(
             namespace => out.push(namespace.to_owned()),
         }
     }
-    let mut seen = Vec::new();
-    out.retain(|n| {
-        let keep = !seen.contains(n) && index.virtual_service_visible(i, vs, n);
-        seen.push(n.clone());
-        keep
-    });
+    // Each namespace once, where it first appears (a set: the recipes put a copy of the
+    // gateway's DestinationRule in every client namespace, which may be hundreds).
+    let mut seen = HashSet::new();
+    out.retain(|n| seen.insert(n.clone()) && index.virtual_service_visible(i, vs, n));
     out
 }
 
 /// The namespaces that hold a DestinationRule for `host` (one that applies to every
 /// workload, no `workloadSelector`), in the order of their first such rule.
 fn rule_namespaces(index: &Index, host: &str) -> Vec<String> {
+    let mut seen = HashSet::new();
     let mut out: Vec<String> = Vec::new();
     for r in index.destination_rules_covering(host) {
         let Spec::DestinationRule(rule) = &index.manifests[r].spec else {
             continue;
         };
         let namespace = index.namespace(r);
-        if rule.workload_selector.is_none() && !out.iter().any(|n| n == namespace) {
+        if rule.workload_selector.is_none() && seen.insert(namespace) {
             out.push(namespace.to_owned());
         }
     }
