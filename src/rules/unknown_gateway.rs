@@ -25,16 +25,11 @@ use super::{Finding, Index};
 use crate::diagnostic::codes;
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
-    // Gateways by name, to point at a namespace that has the Gateway without reading every
-    // Gateway for each finding.
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (g, _) in index.gateways() {
-        by_name.entry(index.name(g)).or_default().push(g);
-    }
+    let mut gateways = Gateways::new(index);
     for (i, vs) in index.virtual_services() {
         let namespace = index.namespace(i);
         for reference in &vs.gateways {
-            if let Some(finding) = unknown(index, &by_name, i, namespace, reference, None) {
+            if let Some(finding) = unknown(index, &mut gateways, i, namespace, reference, None) {
                 findings.push(finding);
             }
         }
@@ -42,7 +37,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             for reference in route.matches.iter().flat_map(|m| &m.gateways) {
                 let place = format!("{}[{}].match", route.kind.field(), route.index);
                 if let Some(finding) =
-                    unknown(index, &by_name, i, namespace, reference, Some(&place))
+                    unknown(index, &mut gateways, i, namespace, reference, Some(&place))
                 {
                     findings.push(finding);
                 }
@@ -51,9 +46,66 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     }
 }
 
+/// The Gateways of the input as the hints search them, so that a finding does not read
+/// every Gateway: by name, and by `namespace/name` with the closest one to each reference
+/// already looked for (VirtualServices often share a wrong reference).
+struct Gateways<'i> {
+    by_name: HashMap<&'i str, Vec<usize>>,
+    /// Every Gateway's `namespace/name`, in input order: listed on the first typo.
+    qualified: Option<Vec<(usize, String)>>,
+    closest: HashMap<String, Option<usize>>,
+}
+
+impl<'i> Gateways<'i> {
+    fn new(index: &'i Index) -> Gateways<'i> {
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (g, _) in index.gateways() {
+            by_name.entry(index.name(g)).or_default().push(g);
+        }
+        Gateways {
+            by_name,
+            qualified: None,
+            closest: HashMap::new(),
+        }
+    }
+
+    /// The Gateways named `name` in a namespace other than `namespace`.
+    fn elsewhere(&self, index: &Index, name: &str, namespace: &str) -> Vec<usize> {
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&g| index.namespace(g) != namespace)
+            .collect()
+    }
+
+    /// The Gateway whose `namespace/name` is closest to a reference that matches none (a
+    /// typo).
+    fn closest(&mut self, index: &Index, resolved: &str) -> Option<usize> {
+        if let Some(&found) = self.closest.get(resolved) {
+            return found;
+        }
+        let qualified = self.qualified.get_or_insert_with(|| {
+            index
+                .gateways()
+                .map(|(g, _)| (g, index.qualified_name(g)))
+                .collect()
+        });
+        let found = qualified
+            .iter()
+            .map(|(g, candidate)| (strsim::jaro_winkler(candidate, resolved), *g))
+            .filter(|(score, _)| *score > 0.9)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, g)| g);
+        self.closest.insert(resolved.to_owned(), found);
+        found
+    }
+}
+
 fn unknown(
     index: &Index,
-    by_name: &HashMap<&str, Vec<usize>>,
+    gateways: &mut Gateways,
     vs_index: usize,
     namespace: &str,
     reference: &str,
@@ -73,13 +125,7 @@ fn unknown(
         format!("`{reference}` ({resolved})")
     };
     // The same name in another namespace is the usual mistake: say where it is.
-    let elsewhere: Vec<usize> = by_name
-        .get(name)
-        .into_iter()
-        .flatten()
-        .copied()
-        .filter(|&g| index.namespace(g) != gateway_namespace)
-        .collect();
+    let elsewhere = gateways.elsewhere(index, name, gateway_namespace);
     let effect = match in_match {
         None => "its routes are installed on no gateway proxy, so traffic sent to the gateway \
                  finds no route there (404, or a closed connection for TLS)"
@@ -105,7 +151,7 @@ fn unknown(
              `{other_namespace}/{name}` (a bare name means a Gateway in the VirtualService's \
              own namespace, {namespace})"
         ));
-    } else if let Some(close) = closest(index, &resolved) {
+    } else if let Some(close) = gateways.closest(index, &resolved) {
         finding = finding.related(close).help(format!(
             "did you mean `{}/{}`?",
             index.namespace(close),
@@ -119,17 +165,4 @@ fn unknown(
         );
     }
     Some(finding)
-}
-
-/// The Gateway whose `namespace/name` is closest to a reference that matches none (a typo).
-fn closest(index: &Index, resolved: &str) -> Option<usize> {
-    index
-        .gateways()
-        .map(|(g, _)| {
-            let candidate = format!("{}/{}", index.namespace(g), index.name(g));
-            (strsim::jaro_winkler(&candidate, resolved), g)
-        })
-        .filter(|(score, _)| *score > 0.9)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, g)| g)
 }
