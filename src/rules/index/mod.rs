@@ -8,6 +8,10 @@
 //! `export.rs` (`exportTo`), `gateways.rs` (references, routes at a gateway, gateway Services),
 //! `destination_rules.rs` (Istio's DestinationRule lookup) and `reach.rs` (which namespaces
 //! send traffic to a host).
+//!
+//! Rules ask per route, per host or per rule, so every lookup is a table built once (in
+//! [`Index::new`], or on first use) rather than a scan of the input: the rules' cost grows
+//! with the size of the input, not with its square.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
