@@ -2,16 +2,12 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
-use super::check::SeverityArgs;
-use super::{Outcome, fail, load_policy, write_stdout};
-use crate::compile::{self, MeshConfigFormat};
-use crate::diagnostic::Diagnostics;
-use crate::diagnostic::render::{self as render_diagnostics, Style};
-use crate::policy::{Policy, RuleLevel};
-use crate::rules::{Level, Severities};
-use crate::{emit, guard, render};
+use super::compile_args::{CompileArgs, compile_policy};
+use super::{Outcome, fail, write_stdout};
+use crate::diagnostic::render::Style;
+use crate::{emit, render};
 
 /// Compile policy files into Istio manifests.
 ///
@@ -36,53 +32,15 @@ pub struct BuildArgs {
     #[arg(short, long, value_name = "DIR")]
     output: Option<PathBuf>,
 
-    /// How to write the mesh-wide settings (outbound traffic policy, egress gateway).
-    #[arg(long, value_name = "FORMAT", default_value = "istio-operator")]
-    mesh_config: MeshConfigArg,
-
-    /// Severity overrides for the rules that judge the output; they override the policy's
-    /// `rules` block.
     #[command(flatten)]
-    severities: SeverityArgs,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum MeshConfigArg {
-    /// An IstioOperator overlay, for `istioctl install -f` (left out of kustomization.yaml).
-    IstioOperator,
-    /// Leave mesh config out, for platforms that manage it elsewhere.
-    None,
+    compile: CompileArgs,
 }
 
 pub fn run(args: &BuildArgs, style: Style) -> Outcome {
-    let loaded = match load_policy(&args.policies, style) {
-        Ok(loaded) => loaded,
+    let compiled = match compile_policy(&args.policies, &args.compile, style) {
+        Ok((_, compiled)) => compiled,
         Err(outcome) => return outcome,
     };
-    let policy = loaded.policy.expect("a policy loaded without errors");
-    let options = compile::Options {
-        mesh_config: match args.mesh_config {
-            MeshConfigArg::IstioOperator => MeshConfigFormat::IstioOperator,
-            MeshConfigArg::None => MeshConfigFormat::None,
-        },
-    };
-    let compiled = compile::compile(&policy, options);
-    let severities = match policy_severities(&policy).and_then(|base| args.severities.apply(base)) {
-        Ok(severities) => severities,
-        Err(outcome) => return outcome,
-    };
-    let mut diagnostics = Diagnostics::default();
-    guard::guard(&compiled, &severities, &mut diagnostics);
-    eprint!(
-        "{}",
-        render_diagnostics::render_all(&diagnostics.sorted(), &loaded.sources, style)
-    );
-    if diagnostics.has_errors() {
-        let errors = diagnostics.error_count();
-        let noun = if errors == 1 { "rule" } else { "rules" };
-        eprintln!("egressc: refused by {errors} {noun}; nothing was written");
-        return Outcome::Refused;
-    }
     match &args.output {
         None => return write_stdout(&render::stream(&compiled)),
         Some(dir) => {
@@ -99,20 +57,4 @@ pub fn run(args: &BuildArgs, style: Style) -> Outcome {
         }
     }
     Outcome::Success
-}
-
-/// The policy's `rules` block as severity overrides.
-fn policy_severities(policy: &Policy) -> Result<Severities, Outcome> {
-    let mut severities = Severities::default();
-    for rule in &policy.rules {
-        let level = match rule.level {
-            RuleLevel::Deny => Level::Deny,
-            RuleLevel::Warn => Level::Warn,
-            RuleLevel::Allow => Level::Allow,
-        };
-        severities
-            .set(&rule.rule.value, level)
-            .map_err(|message| fail(&message))?;
-    }
-    Ok(severities)
 }

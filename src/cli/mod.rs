@@ -6,6 +6,7 @@
 
 mod build;
 mod check;
+mod compile_args;
 mod model;
 mod rule;
 
