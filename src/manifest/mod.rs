@@ -6,7 +6,9 @@
 //! legitimately holds Deployments, Kustomizations and Gateway API resources beside Istio's.
 
 pub mod model;
+pub mod objects;
 pub mod read;
+pub mod stream;
 
 use std::collections::BTreeMap;
 

@@ -14,12 +14,11 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_path_to_error::{Segment, Track};
 use serde_yaml::Value;
 
+use super::stream::{
+    Document, MAX_DOCUMENT_BYTES, Problem, content_line, list_item_lines, split_documents,
+    yaml_problem,
+};
 use super::{IgnoredField, IstioOperator, KnownKind, Manifest, RawObject, Spec, deserialize_spec};
-
-/// Documents larger than this are refused before parsing. Kubernetes stores at most 1.5 MiB
-/// per object; the limit leaves room for the `kind: List` that `kubectl get -A -o yaml`
-/// prints for tens of thousands of resources, and stops a runaway input early.
-pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
 
 /// A manifest and where its text starts.
 #[derive(Clone, Debug)]
@@ -29,15 +28,6 @@ pub struct Located {
     pub line: usize,
     /// Fields that could not be read and were left out.
     pub ignored: Vec<IgnoredField>,
-}
-
-/// A document that could not be read at all.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub line: usize,
-    pub message: String,
-    /// What to do about it.
-    pub help: &'static str,
 }
 
 const NOT_AN_OBJECT_HELP: &str =
@@ -59,59 +49,6 @@ pub fn read_str(text: &str) -> Read {
         read_document(&document, &mut read);
     }
     read
-}
-
-/// One YAML document of a stream: its text and the file line its text starts on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Document<'a> {
-    text: &'a str,
-    first_line: usize,
-}
-
-/// Splits a stream at lines that start with `---` (a YAML document marker can only be at
-/// the start of a line, and nothing inside a document may look like one at column 0).
-fn split_documents(text: &str) -> Vec<Document<'_>> {
-    let mut documents = Vec::new();
-    let mut start = 0;
-    let mut start_line = 1;
-    let mut offset = 0;
-    for (line, raw_line) in (1..).zip(text.split_inclusive('\n')) {
-        if offset > start && is_document_marker(raw_line) {
-            documents.push(Document {
-                text: &text[start..offset],
-                first_line: start_line,
-            });
-            start = offset;
-            start_line = line;
-        }
-        offset += raw_line.len();
-    }
-    documents.push(Document {
-        text: &text[start..],
-        first_line: start_line,
-    });
-    documents
-}
-
-fn is_document_marker(line: &str) -> bool {
-    line.strip_prefix("---")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
-}
-
-/// The 1-based file line of the document's first content line, or `None` for a document of
-/// only blank lines, comments and markers.
-fn content_line(document: &Document) -> Option<usize> {
-    document
-        .text
-        .lines()
-        .position(|line| {
-            let trimmed = line.trim();
-            !(trimmed.is_empty()
-                || trimmed.starts_with('#')
-                || is_document_marker(line)
-                || trimmed == "...")
-        })
-        .map(|index| document.first_line + index)
 }
 
 fn read_document(document: &Document, read: &mut Read) {
@@ -414,32 +351,6 @@ fn read_list(document: &Document, line: usize, read: &mut Read) {
     }
 }
 
-/// The lines on which the items of a List start: the `- ` lines at the indentation of the
-/// first item after the top-level `items:` key. `None` when the layout is not the simple one
-/// kubectl prints (then every item reports the List's line).
-fn list_item_lines(document: &Document, count: usize) -> Option<Vec<usize>> {
-    let mut lines = document.text.lines().enumerate();
-    lines.find(|(_, l)| l.starts_with("items:") && l["items:".len()..].trim().is_empty())?;
-    let mut indent = None;
-    let mut found = Vec::with_capacity(count);
-    for (index, text) in lines {
-        if !text.starts_with([' ', '-', '#']) && !text.trim().is_empty() {
-            break; // the next top-level key
-        }
-        let trimmed = text.trim_start();
-        let this_indent = text.len() - trimmed.len();
-        if trimmed.starts_with("- ") || trimmed == "-" {
-            match indent {
-                None => indent = Some(this_indent),
-                Some(i) if i != this_indent => continue,
-                Some(_) => {}
-            }
-            found.push(document.first_line + index);
-        }
-    }
-    (found.len() == count).then_some(found)
-}
-
 /// The `apiVersion` and `kind` from the document's top-level lines, without parsing it.
 /// `None` when they are not written as plain `key: value` lines at column 0.
 fn top_level_type(text: &str) -> Option<(&str, &str)> {
@@ -471,24 +382,6 @@ fn scalar(raw: &str) -> Option<&str> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/' || b == b'-');
     plain.then_some(unquoted)
-}
-
-fn yaml_problem(error: &serde_yaml::Error, document: &Document, line: usize) -> Problem {
-    let line = error
-        .location()
-        .map_or(line, |l| document.first_line + l.line() - 1);
-    let message = error.to_string();
-    // serde_yaml appends "at line N column M" relative to the document; the file line is
-    // reported separately, so the relative one would only mislead.
-    let message = match message.find(" at line ") {
-        Some(index) => message[..index].to_owned(),
-        None => message,
-    };
-    Problem {
-        line,
-        message: format!("not valid YAML: {message}"),
-        help: "fix the YAML at this line (or just before it); the other documents were checked",
-    }
 }
 
 #[cfg(test)]
