@@ -78,7 +78,10 @@ pub enum ManifestInput {
 /// The manifest files named by `paths`: files as named, directories searched recursively
 /// for `*.yaml` and `*.yml` (skipping hidden directories such as `.git`), `-` for stdin.
 /// Sorted and without repeats; stdin comes first, once.
-pub fn manifest_inputs(paths: &[PathBuf]) -> Result<Vec<ManifestInput>, InputError> {
+pub fn manifest_inputs(
+    paths: &[PathBuf],
+    empty: EmptyDirectories,
+) -> Result<Vec<ManifestInput>, InputError> {
     let mut inputs = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
@@ -92,7 +95,7 @@ pub fn manifest_inputs(paths: &[PathBuf]) -> Result<Vec<ManifestInput>, InputErr
         }
         let mut found = Vec::new();
         find_yaml(path, &mut found)?;
-        if found.is_empty() {
+        if found.is_empty() && empty == EmptyDirectories::Refuse {
             return Err(InputError {
                 path: path.clone(),
                 message: "directory has no `*.yaml` or `*.yml` files".to_owned(),
@@ -103,6 +106,15 @@ pub fn manifest_inputs(paths: &[PathBuf]) -> Result<Vec<ManifestInput>, InputErr
     inputs.sort();
     inputs.dedup();
     Ok(inputs)
+}
+
+/// What a directory without manifests means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmptyDirectories {
+    /// A mistake: `check` was pointed at the wrong place.
+    Refuse,
+    /// Nothing: `diff` against a repository that has nothing deployed yet.
+    Allow,
 }
 
 fn find_yaml(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), InputError> {

@@ -57,3 +57,11 @@ fn the_model_output_uses_only_schema_properties() {
         }
     }
 }
+
+#[test]
+fn diff_report_schema_is_current() {
+    check(
+        "diff-report.schema.json",
+        &egressc::diff::output::json_schema(),
+    );
+}

@@ -111,10 +111,11 @@ pub fn run(args: &CheckArgs, style: Style) -> Outcome {
         mesh_config,
         severities,
     };
-    let inputs = match crate::input::manifest_inputs(&args.paths) {
-        Ok(inputs) => inputs,
-        Err(error) => return fail(&error),
-    };
+    let inputs =
+        match crate::input::manifest_inputs(&args.paths, crate::input::EmptyDirectories::Refuse) {
+            Ok(inputs) => inputs,
+            Err(error) => return fail(&error),
+        };
     let checked = match check::check_inputs(&inputs, &options) {
         Ok(checked) => checked,
         Err(error) => return fail(&error),

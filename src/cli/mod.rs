@@ -1,12 +1,14 @@
 //! The command line: argument parsing (clap derive; the doc comments are the help text) and
 //! the exit-code contract, with one file per command.
 //!
-//! Exit codes: 0 success, 1 the policy asks for a known mistake, 2 anything else that stopped
+//! Exit codes: 0 success, 1 the policy asks for a known mistake (or `diff` found a
+//! difference, `check` a finding at error level), 2 anything else that stopped
 //! the run (usage, unreadable or invalid input, I/O). Nothing is written on failure.
 
 mod build;
 mod check;
 mod compile_args;
+mod diff;
 mod model;
 mod rule;
 
@@ -35,14 +37,17 @@ use crate::diagnostic::{CodeKind, render};
         egressc build examples/egress-gateway-https-passthrough.kdl\n  \
         egressc build policies/ -o deploy/egress\n  \
         egressc check deploy/egress/\n  \
+        egressc diff policies/ --against deploy/egress/\n  \
         egressc rule --list\n\n\
-        Exit codes: 0 success, 1 refused (a known mistake), 2 usage, input or I/O error."
+        Exit codes: 0 success, 1 refused (a known mistake) or a difference found, \
+        2 usage, input or I/O error."
 )]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
 
-    /// When to colour diagnostics: auto (a terminal, and NO_COLOR unset), always, never.
+    /// When to colour diagnostics and diffs: auto (a terminal, and NO_COLOR unset), always,
+    /// never.
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
     color: ColorChoice,
 }
@@ -51,6 +56,7 @@ pub struct Cli {
 enum Command {
     Build(build::BuildArgs),
     Check(check::CheckArgs),
+    Diff(diff::DiffArgs),
     Rule(rule::RuleArgs),
     Model(model::ModelArgs),
 }
@@ -67,6 +73,8 @@ enum ColorChoice {
 pub enum Outcome {
     Success,
     Refused,
+    /// `diff` found the deployed manifests differ from the policy.
+    Differs,
     Failed,
 }
 
@@ -74,7 +82,7 @@ impl From<Outcome> for ExitCode {
     fn from(outcome: Outcome) -> ExitCode {
         match outcome {
             Outcome::Success => ExitCode::SUCCESS,
-            Outcome::Refused => ExitCode::from(1),
+            Outcome::Refused | Outcome::Differs => ExitCode::from(1),
             Outcome::Failed => ExitCode::from(2),
         }
     }
@@ -89,6 +97,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => {
             check::run(&args, style_for(cli.color, std::io::stdout().is_terminal()))
         }
+        Command::Diff(args) => diff::run(&args, cli.color, style),
         Command::Rule(args) => rule::run(&args),
         Command::Model(args) => model::run(&args, style),
     };

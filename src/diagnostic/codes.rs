@@ -113,6 +113,11 @@ pub const UNKNOWN_RULE: Code = input(
     "unknown-rule",
     "a severity override that names no rule",
 );
+pub const DUPLICATE_RESOURCE: Code = input(
+    "E023",
+    "duplicate-resource",
+    "two deployed manifests that are one resource (same group, kind, namespace and name)",
+);
 
 pub const TLS_INSIDE_TLS: Code = mistake(
     "M001",
@@ -270,6 +275,7 @@ pub const ALL: &[Code] = &[
     UNREADABLE_MANIFEST,
     IGNORED_FIELD,
     UNKNOWN_RULE,
+    DUPLICATE_RESOURCE,
     TLS_INSIDE_TLS,
     TCP_WITHOUT_ADDRESSES,
     CONFLICTING_PROTOCOLS,

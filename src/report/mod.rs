@@ -68,6 +68,6 @@ fn display_path(sources: &Sources, at: At) -> String {
     path_string(sources.path(at.source))
 }
 
-fn path_string(path: &Path) -> String {
+pub(crate) fn path_string(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }

@@ -104,6 +104,11 @@ impl CrdSchemas {
         SHARED.get_or_init(CrdSchemas::load)
     }
 
+    /// Every served version: (group, kind, version) and its `openAPIV3Schema`, sorted.
+    pub fn served(&self) -> impl Iterator<Item = (&CrdKey, &Value)> {
+        self.schemas.iter()
+    }
+
     /// Validates one resource. `Err` lists every problem found, each starting
     /// with a path such as `spec.ports[0].protocol`. An apiVersion or kind
     /// without a CRD is an error, not a pass.

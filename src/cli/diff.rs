@@ -1,0 +1,231 @@
+//! `egressc diff`: what the policy would change in what is deployed.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::compile_args::{CompileArgs, compile_policy};
+use super::{ColorChoice, Outcome, fail, write_stdout};
+use crate::diagnostic::render::Style;
+use crate::diagnostic::{Severity, codes};
+use crate::diff::{self, Deployed, Duplicate, output};
+use crate::input::{self, EmptyDirectories, InputError, ManifestInput};
+use crate::manifest::objects;
+use crate::render;
+use crate::report::{self, At, Entry, Format};
+use crate::source::Sources;
+
+/// Compare the compiled policy with deployed manifests.
+///
+/// Compiles the policy as `build` would and compares the result with manifests read from
+/// files, directories (recursively, `*.yaml` and `*.yml`) or `-` for standard input,
+/// including the `kind: List` that `kubectl get -o yaml` prints. Fields the API server sets,
+/// the served version of an Istio kind, key order, quoting and empty lists Istio cannot tell
+/// from absent ones never count as differences. Deployed resources labelled
+/// `app.kubernetes.io/managed-by: egressc` that the policy no longer has are to remove; other
+/// deployed resources are left alone unless `--include-unmanaged`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    egressc diff policies/ --against deploy/egress/\n  \
+    kubectl get serviceentries,gateways,virtualservices,destinationrules -A -o yaml \\\n    \
+    | egressc diff policies/ --mesh-config none --against -\n  \
+    egressc diff policies/ --against deploy/egress/ --format json\n\n\
+    Exit codes: 0 nothing differs, 1 something differs (or the policy is refused), \
+    2 input that cannot be read.")]
+pub struct DiffArgs {
+    /// Policy files, or directories of `*.kdl` files.
+    #[arg(required = true, value_name = "POLICY")]
+    policies: Vec<PathBuf>,
+
+    /// The deployed manifests: files, directories, or `-` for standard input.
+    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+    against: Vec<PathBuf>,
+
+    /// Also report deployed Istio resources that egressc did not label as its own and the
+    /// policy does not have (as to remove).
+    #[arg(long)]
+    include_unmanaged: bool,
+
+    /// Output format: a unified diff per resource, or JSON with each differing field.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    format: DiffFormat,
+
+    /// Print only the summary line (`2 to add, 1 to change, 0 to remove`).
+    #[arg(long, conflicts_with = "format")]
+    stat: bool,
+
+    #[command(flatten)]
+    compile: CompileArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+}
+
+pub fn run(args: &DiffArgs, color: ColorChoice, style: Style) -> Outcome {
+    // Reading the deployed manifests and compiling the policy are independent; on a big
+    // repository each takes about as long as the other, so they run side by side.
+    let (compiled, deployed) = std::thread::scope(|scope| {
+        let deployed = scope.spawn(|| read_deployed(&args.against));
+        let compiled = compile_policy(&args.policies, &args.compile, style);
+        (
+            compiled,
+            deployed.join().expect("the reader thread panicked"),
+        )
+    });
+    let deployed = match deployed {
+        Ok(deployed) => deployed,
+        Err(error) => return fail(&error),
+    };
+    if !deployed.problems.is_empty() {
+        return unreadable(&deployed.problems, &deployed.sources, style);
+    }
+    let (loaded, compiled) = match compiled {
+        Ok(result) => result,
+        Err(outcome) => return outcome,
+    };
+    let options = diff::Options {
+        config_namespace: loaded
+            .policy
+            .as_ref()
+            .map_or_else(String::new, |p| p.mesh.config_namespace.clone()),
+        include_unmanaged: args.include_unmanaged,
+    };
+    let resources = compiled
+        .iter()
+        .map(|c| render::to_json(&c.resource))
+        .collect();
+    let result = match diff::diff(resources, deployed.objects, &options) {
+        Ok(result) => result,
+        Err(duplicates) => {
+            let entries: Vec<Entry> = duplicates
+                .iter()
+                .map(|duplicate| duplicate_entry(duplicate, &deployed.sources))
+                .collect();
+            return unreadable(&entries, &deployed.sources, style);
+        }
+    };
+    let text = if args.stat {
+        output::summary(&result)
+    } else {
+        match args.format {
+            DiffFormat::Text => {
+                let style = super::style_for(color, std::io::stdout().is_terminal());
+                output::text(&result, &deployed.sources, style == Style::Colored)
+            }
+            DiffFormat::Json => output::json(&result, &deployed.sources),
+        }
+    };
+    match write_stdout(&text) {
+        Outcome::Success if result.differences.is_empty() => Outcome::Success,
+        Outcome::Success => Outcome::Differs,
+        failed => failed,
+    }
+}
+
+/// The deployed objects, and what could not be read.
+struct ReadDeployed {
+    sources: Sources,
+    objects: Vec<Deployed>,
+    problems: Vec<Entry>,
+}
+
+fn read_deployed(paths: &[PathBuf]) -> Result<ReadDeployed, InputError> {
+    let mut sources = Sources::default();
+    let mut problems = Vec::new();
+    let mut ids = Vec::new();
+    for manifest_input in input::manifest_inputs(paths, EmptyDirectories::Allow)? {
+        let (path, bytes) = match manifest_input {
+            ManifestInput::File(path) => {
+                let bytes = input::read(&path)?;
+                (path, bytes)
+            }
+            ManifestInput::Stdin => (PathBuf::from("<stdin>"), input::read_stdin()?),
+        };
+        match String::from_utf8(bytes) {
+            Ok(text) => ids.push(sources.add(path, text)),
+            Err(error) => {
+                let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+                let source = sources.add(path, text);
+                problems.push(problem(
+                    At { source, line: 1 },
+                    "the file is not UTF-8 text",
+                    "save the file as UTF-8",
+                ));
+            }
+        }
+    }
+    let texts: Vec<&str> = ids
+        .iter()
+        .map(|&id| sources.get(id).text.as_str())
+        .collect();
+    let mut objects = Vec::new();
+    for (&source, read) in ids.iter().zip(objects::read_all(&texts)) {
+        for item in read.problems {
+            problems.push(problem(
+                At {
+                    source,
+                    line: item.line,
+                },
+                &item.message,
+                item.help,
+            ));
+        }
+        objects.extend(read.objects.into_iter().map(|object| Deployed {
+            value: object.value,
+            at: At {
+                source,
+                line: object.line,
+            },
+        }));
+    }
+    Ok(ReadDeployed {
+        sources,
+        objects,
+        problems,
+    })
+}
+
+fn problem(at: At, message: &str, help: &str) -> Entry {
+    Entry {
+        code: codes::UNREADABLE_MANIFEST,
+        severity: Severity::Error,
+        message: message.to_owned(),
+        resource: None,
+        at: Some(at),
+        related: Vec::new(),
+        help: Some(help.to_owned()),
+    }
+}
+
+fn duplicate_entry(duplicate: &Duplicate, sources: &Sources) -> Entry {
+    Entry {
+        code: codes::DUPLICATE_RESOURCE,
+        severity: Severity::Error,
+        message: format!(
+            "{} is deployed twice; the other copy starts at {}:{}",
+            duplicate.resource,
+            report::path_string(sources.path(duplicate.first.source)),
+            duplicate.first.line
+        ),
+        resource: None,
+        at: Some(duplicate.second),
+        related: Vec::new(),
+        help: Some(
+            "keep one copy of each resource among the manifests to compare with; \
+             versions of one Istio kind (v1, v1beta1) are the same resource"
+                .to_owned(),
+        ),
+    }
+}
+
+/// Reports input that could not be compared with, and ends the run with exit 2: a document
+/// left out would show up as a resource to add.
+fn unreadable(entries: &[Entry], sources: &Sources, style: Style) -> Outcome {
+    eprint!("{}", report::render(Format::Text, entries, sources, style));
+    eprintln!("egressc: cannot compare with manifests that cannot be read; nothing was compared");
+    Outcome::Failed
+}

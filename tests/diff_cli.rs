@@ -1,0 +1,361 @@
+//! `egressc diff` as users meet it: a round trip through `build -o`, the same output as a
+//! server returns it, each kind of drift, every output format and every exit code. Output is
+//! snapshotted exactly.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Map, Value, json};
+
+const POLICY: &str = "tests/fixtures/diff/policy.kdl";
+
+fn egressc(args: &[&str]) -> Output {
+    egressc_with_stdin(args, None)
+}
+
+fn egressc_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_egressc"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("egressc runs");
+    let mut pipe = child.stdin.take().expect("stdin");
+    if let Some(bytes) = stdin {
+        pipe.write_all(bytes).expect("write stdin");
+    }
+    drop(pipe);
+    child.wait_with_output().expect("egressc ends")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exited normally")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("UTF-8")
+}
+
+/// `build -o` of `policy` into a fresh directory named `name` under the target directory.
+fn deployed(name: &str, policy: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("diff")
+        .join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.parent().unwrap()).unwrap();
+    let output = egressc(&["build", policy, "-o", dir.to_str().unwrap()]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    dir
+}
+
+/// `diff POLICY --against DIR` with paths shown relative to the target directory, so
+/// snapshots do not depend on where the repository is checked out.
+fn diff_in(dir: &Path, policy: &str, extra: &[&str]) -> Output {
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join(policy);
+    let mut args = vec!["diff", policy.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--against", dir.file_name().unwrap().to_str().unwrap()]);
+    Command::new(env!("CARGO_BIN_EXE_egressc"))
+        .current_dir(dir.parent().unwrap())
+        .args(&args)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("egressc runs")
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no `{from}`", path.display());
+    fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn its_own_output_has_no_differences() {
+    let dir = deployed("round-trip", POLICY);
+    let output = diff_in(&dir, POLICY, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "0 to add, 0 to change, 0 to remove\n");
+    assert_eq!(stderr(&output), "");
+}
+
+#[test]
+fn every_example_diffs_clean_against_its_own_output() {
+    for entry in fs::read_dir("examples").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !(path.is_dir() || path.extension().is_some_and(|e| e == "kdl")) {
+            continue;
+        }
+        let policy = path.to_str().unwrap();
+        let dir = deployed(&format!("example-{name}"), policy);
+        let output = diff_in(&dir, policy, &[]);
+        assert_eq!(code(&output), 0, "{name}: {}", stdout(&output));
+    }
+}
+
+/// What the API server adds to what was applied, and how `kubectl get -o yaml` prints it.
+fn as_served(mut object: Value, index: usize) -> Value {
+    let applied = serde_json::to_string(&object).unwrap();
+    let fields = object.as_object_mut().unwrap();
+    let api_version = fields["apiVersion"].as_str().unwrap().to_owned();
+    if let Some(group) = api_version.strip_suffix("/v1")
+        && group.ends_with(".istio.io")
+    {
+        fields["apiVersion"] = json!(format!("{group}/v1beta1"));
+    }
+    let metadata = fields["metadata"].as_object_mut().unwrap();
+    metadata.insert(
+        "uid".into(),
+        json!(format!("6d1c7f0e-0000-4000-8000-{index:012}")),
+    );
+    metadata.insert("resourceVersion".into(), json!(format!("{}", 1000 + index)));
+    metadata.insert("generation".into(), json!(1));
+    metadata.insert("creationTimestamp".into(), json!("2026-11-20T10:00:00Z"));
+    metadata.insert(
+        "selfLink".into(),
+        json!("/apis/networking.istio.io/v1beta1/x"),
+    );
+    metadata.insert(
+        "managedFields".into(),
+        json!([{"apiVersion": api_version, "fieldsType": "FieldsV1", "manager": "kubectl-client-side-apply", "operation": "Update"}]),
+    );
+    metadata
+        .entry("annotations")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .unwrap()
+        .insert(
+            "kubectl.kubernetes.io/last-applied-configuration".into(),
+            json!(applied),
+        );
+    fields.insert("status".into(), json!({"validationMessages": []}));
+    reversed_keys(object)
+}
+
+/// Every map with its keys in reverse order.
+fn reversed_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.reverse();
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, reversed_keys(v)))
+                    .collect::<Map<_, _>>(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(reversed_keys).collect()),
+        other => other,
+    }
+}
+
+#[test]
+fn the_same_resources_as_a_server_returns_them_have_no_differences() {
+    let built = egressc(&["build", POLICY, "--mesh-config", "none"]);
+    assert_eq!(code(&built), 0);
+    let items: Vec<Value> = serde_yaml::Deserializer::from_str(&stdout(&built))
+        .enumerate()
+        .map(|(index, document)| {
+            let value: Value = serde::Deserialize::deserialize(document).unwrap();
+            as_served(value, index)
+        })
+        .collect();
+    assert!(items.len() >= 6);
+    let list = json!({"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}});
+    // serde_yaml's own style: different quoting and indentation than egressc writes.
+    let text = serde_yaml::to_string(&list).unwrap();
+    assert!(text.contains("apiVersion: networking.istio.io/v1beta1"));
+    let output = egressc_with_stdin(
+        &["diff", POLICY, "--mesh-config", "none", "--against", "-"],
+        Some(text.as_bytes()),
+    );
+    assert_eq!(code(&output), 0, "{}{}", stdout(&output), stderr(&output));
+    assert_eq!(stdout(&output), "0 to add, 0 to change, 0 to remove\n");
+}
+
+#[test]
+fn a_changed_port_is_a_change() {
+    let dir = deployed("changed-port", POLICY);
+    edit(
+        &dir.join("serviceentry-edition-cnn-com.yaml"),
+        "number: 443",
+        "number: 8443",
+    );
+    let output = diff_in(&dir, POLICY, &[]);
+    assert_eq!(code(&output), 1);
+    insta::assert_snapshot!("changed-port", stdout(&output));
+}
+
+#[test]
+fn a_host_no_longer_in_the_policy_is_to_remove() {
+    let dir = deployed("removed-host", POLICY);
+    let output = diff_in(&dir, "tests/fixtures/diff/policy-removed.kdl", &[]);
+    assert_eq!(code(&output), 1);
+    insta::assert_snapshot!("removed-host", stdout(&output));
+}
+
+#[test]
+fn a_host_new_in_the_policy_is_to_add() {
+    let dir = deployed("added-host", POLICY);
+    let output = diff_in(&dir, "tests/fixtures/diff/policy-added.kdl", &[]);
+    assert_eq!(code(&output), 1);
+    insta::assert_snapshot!("added-host", stdout(&output));
+}
+
+const FROM_ANOTHER_TOOL: &str = "\
+# Applied by hand: not egressc's.
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: legacy-ftp
+  namespace: istio-egress
+spec:
+  hosts: [ftp.example.org]
+  ports: [{number: 21, name: tcp-21, protocol: TCP}]
+  addresses: [198.51.100.7]
+  resolution: DNS
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app, namespace: istio-egress}
+spec: {}
+";
+
+#[test]
+fn resources_of_other_tools_are_left_alone_unless_included() {
+    let dir = deployed("other-tool", POLICY);
+    fs::write(dir.join("legacy.yaml"), FROM_ANOTHER_TOOL).unwrap();
+    let output = diff_in(&dir, POLICY, &[]);
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    assert_eq!(stdout(&output), "0 to add, 0 to change, 0 to remove\n");
+
+    let output = diff_in(&dir, POLICY, &["--include-unmanaged"]);
+    assert_eq!(code(&output), 1);
+    insta::assert_snapshot!("other-tool-included", stdout(&output));
+}
+
+#[test]
+fn json_names_each_differing_field_by_pointer() {
+    let dir = deployed("json", POLICY);
+    edit(
+        &dir.join("serviceentry-edition-cnn-com.yaml"),
+        "number: 443",
+        "number: 8443",
+    );
+    fs::remove_file(dir.join("gateway-edition-cnn-com.yaml")).unwrap();
+    let output = diff_in(&dir, POLICY, &["--format", "json"]);
+    assert_eq!(code(&output), 1);
+    insta::assert_snapshot!("json", stdout(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        report["summary"],
+        json!({"add": 1, "change": 1, "remove": 0, "unchanged": 8})
+    );
+}
+
+#[test]
+fn stat_prints_the_summary_alone() {
+    let dir = deployed("stat", "tests/fixtures/diff/policy-added.kdl");
+    let output = diff_in(&dir, POLICY, &["--stat"]);
+    assert_eq!(code(&output), 1);
+    assert_eq!(stdout(&output), "0 to add, 0 to change, 1 to remove\n");
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let dir = deployed("colour", POLICY);
+    edit(
+        &dir.join("serviceentry-edition-cnn-com.yaml"),
+        "number: 443",
+        "number: 8443",
+    );
+    let plain = diff_in(&dir, POLICY, &[]);
+    assert!(!stdout(&plain).contains('\x1b'));
+    let coloured = diff_in(&dir, POLICY, &["--color", "always"]);
+    insta::assert_snapshot!("colour", stdout(&coloured).replace('\x1b', "<ESC>"));
+}
+
+#[test]
+fn unreadable_deployed_manifests_stop_the_run_with_file_and_line() {
+    let dir = deployed("unreadable", POLICY);
+    fs::write(
+        dir.join("broken.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\nspec:\n  hosts: [a\n  ports: 1\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("notes.yaml"),
+        "# not a manifest\ntitle: egress notes\n",
+    )
+    .unwrap();
+    let output = diff_in(&dir, POLICY, &["--color", "never"]);
+    assert_eq!(code(&output), 2);
+    assert_eq!(stdout(&output), "");
+    insta::assert_snapshot!("unreadable", stderr(&output));
+}
+
+#[test]
+fn a_missing_path_is_an_error() {
+    let output = egressc(&["diff", POLICY, "--against", "no/such/dir"]);
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        stderr(&output),
+        "error: no/such/dir: no such file or directory\n"
+    );
+}
+
+#[test]
+fn one_resource_deployed_twice_is_an_error() {
+    let dir = deployed("twice", POLICY);
+    let copy = fs::read_to_string(dir.join("serviceentry-edition-cnn-com.yaml")).unwrap();
+    fs::write(
+        dir.join("zz-copy.yaml"),
+        copy.replace("networking.istio.io/v1\n", "networking.istio.io/v1beta1\n"),
+    )
+    .unwrap();
+    let output = diff_in(&dir, POLICY, &["--color", "never"]);
+    assert_eq!(code(&output), 2);
+    insta::assert_snapshot!("twice", stderr(&output));
+}
+
+#[test]
+fn an_empty_directory_has_everything_to_add() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("diff/empty");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let output = diff_in(&dir, POLICY, &["--stat"]);
+    assert_eq!(code(&output), 1);
+    assert_eq!(stdout(&output), "10 to add, 0 to change, 0 to remove\n");
+}
+
+#[test]
+fn a_refused_policy_is_not_compared() {
+    let output = egressc(&[
+        "diff",
+        "tests/fixtures/refused/double-tls.kdl",
+        "--color",
+        "never",
+        "--against",
+        "tests/fixtures/diff",
+    ]);
+    assert_eq!(code(&output), 1);
+    assert_eq!(stdout(&output), "");
+    assert!(stderr(&output).contains("M001"), "{}", stderr(&output));
+}
+
+#[test]
+fn help_says_what_counts_as_a_difference() {
+    let output = egressc(&["diff", "--help"]);
+    assert_eq!(code(&output), 0);
+    insta::assert_snapshot!("help", stdout(&output));
+}
