@@ -43,8 +43,14 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
         .map(|(i, rule)| (i, rule, hosts::resolve(&rule.host, index.namespace(i))))
         .filter(|(_, _, host)| !host.is_empty())
         .collect();
+    // Tables filled on first use, per gateway host: thousands of routes ask about one
+    // gateway Service, and scanning every DestinationRule for each would be quadratic.
     // By gateway host: the namespaces that keep a DestinationRule of their own for it.
     let mut own_rules: HashMap<String, BTreeSet<String>> = HashMap::new();
+    // By gateway host, then subset: the DestinationRules that define it.
+    let mut definers: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
+    // By client namespace and gateway host: the rules Istio picks there, and their subsets.
+    let mut picked: HashMap<(String, String), (Vec<usize>, BTreeSet<String>)> = HashMap::new();
     for (vs_index, vs) in index.virtual_services() {
         let namespace = index.namespace(vs_index);
         let binds_gateway = index
@@ -66,14 +72,11 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                 if !is_gateway_service || !seen.insert((host.clone(), subset.to_owned())) {
                     continue;
                 }
-                let defining: Vec<usize> = rules
-                    .iter()
-                    .filter(|(_, rule, rule_host)| {
-                        hosts::covers(rule_host, &host)
-                            && rule.subsets.iter().any(|s| s.name == subset)
-                    })
-                    .map(|(i, _, _)| *i)
-                    .collect();
+                let defining = definers
+                    .entry(host.clone())
+                    .or_insert_with(|| subset_definers(&rules, &host))
+                    .get(subset)
+                    .map_or(&[][..], Vec::as_slice);
                 if defining.is_empty() {
                     continue;
                 }
@@ -88,10 +91,10 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                         .collect()
                 });
                 for client in clients(index, vs_index, vs, keeping, &gateway_namespaces) {
-                    let found = index.destination_rules_for(&client, &host);
-                    if found.iter().any(|&i| {
-                        rule(index, i).is_some_and(|r| defines(index, i, r, &host, subset))
-                    }) {
+                    let (found, subsets) = picked
+                        .entry((client.clone(), host.clone()))
+                        .or_insert_with(|| picked_rules(index, &client, &host));
+                    if subsets.contains(subset) {
                         continue;
                     }
                     let target = Target {
@@ -100,11 +103,45 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                         host: &host,
                         subset,
                     };
-                    findings.push(finding(index, &target, &client, &found, &defining));
+                    findings.push(finding(index, &target, &client, found, defining));
                 }
             }
         }
     }
+}
+
+/// The DestinationRules whose host covers `host`, by the subsets they define.
+fn subset_definers(
+    rules: &[(usize, &DestinationRule, String)],
+    host: &str,
+) -> HashMap<String, Vec<usize>> {
+    let mut definers: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, rule, rule_host) in rules {
+        if hosts::covers(rule_host, host) {
+            for subset in &rule.subsets {
+                let list = definers.entry(subset.name.clone()).or_default();
+                if list.last() != Some(i) {
+                    list.push(*i);
+                }
+            }
+        }
+    }
+    definers
+}
+
+/// The DestinationRules Istio picks for `host` in `client`, and the subsets they define.
+fn picked_rules(index: &Index, client: &str, host: &str) -> (Vec<usize>, BTreeSet<String>) {
+    let found = index.destination_rules_for(client, host);
+    let subsets = found
+        .iter()
+        .filter_map(|&i| rule(index, i).map(|r| (i, r)))
+        .filter(|(i, r)| {
+            let rule_host = hosts::resolve(&r.host, index.namespace(*i));
+            !rule_host.is_empty() && hosts::covers(&rule_host, host)
+        })
+        .flat_map(|(_, r)| r.subsets.iter().map(|s| s.name.clone()))
+        .collect();
+    (found, subsets)
 }
 
 /// The route that breaks: its VirtualService, kind, gateway host and subset.
@@ -206,14 +243,6 @@ fn rule<'a>(index: &Index<'a>, i: usize) -> Option<&'a DestinationRule> {
         Spec::DestinationRule(rule) => Some(rule),
         _ => None,
     }
-}
-
-/// Does this DestinationRule (for a host covering `host`) define `subset`?
-fn defines(index: &Index, i: usize, rule: &DestinationRule, host: &str, subset: &str) -> bool {
-    let rule_host = hosts::resolve(&rule.host, index.namespace(i));
-    !rule_host.is_empty()
-        && hosts::covers(&rule_host, host)
-        && rule.subsets.iter().any(|s| s.name == subset)
 }
 
 /// The `<name>.<namespace>.svc.cluster.local` of a Service.
