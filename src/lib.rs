@@ -61,7 +61,7 @@ pub struct Loaded {
 pub fn load(files: &[PathBuf]) -> Result<Loaded, input::InputError> {
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
-    let mut lowered = Vec::new();
+    let mut readable = Vec::new();
     for path in files {
         let bytes = input::read(path)?;
         let (text, bad_byte) = match syntax::decode(bytes) {
@@ -69,13 +69,15 @@ pub fn load(files: &[PathBuf]) -> Result<Loaded, input::InputError> {
             Err((lossy, offset)) => (lossy, Some(offset)),
         };
         let id = sources.add(path.clone(), text);
-        if let Some(offset) = bad_byte {
-            diagnostics.push(syntax::not_utf8(id, offset));
-            continue;
+        match bad_byte {
+            Some(offset) => diagnostics.push(syntax::not_utf8(id, offset)),
+            None => readable.push(id),
         }
-        if let Some(document) = syntax::parse(id, &sources.get(id).text, &mut diagnostics) {
-            lowered.push(lower::lower(id, &document, &mut diagnostics));
-        }
+    }
+    let mut lowered = Vec::with_capacity(readable.len());
+    for (file, file_diagnostics) in parse_and_lower(&sources, &readable) {
+        lowered.extend(file);
+        diagnostics.extend(file_diagnostics);
     }
     let policy = merge::merge(lowered, &mut diagnostics);
     if diagnostics.worst_error() == Some(diagnostic::CodeKind::InvalidInput) {
@@ -91,5 +93,35 @@ pub fn load(files: &[PathBuf]) -> Result<Loaded, input::InputError> {
         sources,
         diagnostics,
         policy,
+    })
+}
+
+/// Parses and lowers each file on its own, on every core: KDL parsing is most of the time a
+/// big policy takes to load, and files do not depend on each other until they are merged.
+/// The results are in the order of `ids`.
+fn parse_and_lower(
+    sources: &Sources,
+    ids: &[source::SourceId],
+) -> Vec<(Option<lower::PolicyFile>, Diagnostics)> {
+    let one = |&id: &source::SourceId| {
+        let mut diagnostics = Diagnostics::default();
+        let lowered = syntax::parse(id, &sources.get(id).text, &mut diagnostics)
+            .map(|document| lower::lower(id, &document, &mut diagnostics));
+        (lowered, diagnostics)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads == 1 || ids.len() < 2 {
+        return ids.iter().map(one).collect();
+    }
+    let chunk = ids.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ids
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("a policy reader thread panicked"))
+            .collect()
     })
 }
