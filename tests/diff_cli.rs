@@ -88,6 +88,14 @@ fn its_own_output_has_no_differences() {
 }
 
 #[test]
+fn its_own_stream_on_stdin_has_no_differences() {
+    let built = egressc(&["build", POLICY]);
+    let output = egressc_with_stdin(&["diff", POLICY, "--against", "-"], Some(&built.stdout));
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    assert_eq!(stdout(&output), "0 to add, 0 to change, 0 to remove\n");
+}
+
+#[test]
 fn every_example_diffs_clean_against_its_own_output() {
     for entry in fs::read_dir("examples").unwrap() {
         let path = entry.unwrap().path();

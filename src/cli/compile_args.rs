@@ -43,6 +43,26 @@ pub fn compile_policy(
     args: &CompileArgs,
     style: Style,
 ) -> Result<(Loaded, Vec<Compiled>), Outcome> {
+    let unguarded = compile_unguarded(policies, args, style)?;
+    let diagnostics = judge(&unguarded.compiled, &unguarded.severities);
+    report_judgement(&diagnostics, &unguarded.loaded, style)?;
+    Ok((unguarded.loaded, unguarded.compiled))
+}
+
+/// A compiled policy the rules have not judged yet, and the severities to judge it with.
+pub struct Unguarded {
+    pub loaded: Loaded,
+    pub compiled: Vec<Compiled>,
+    pub severities: Severities,
+}
+
+/// Loads and compiles the policy files, printing the diagnostics of loading; the caller must
+/// [`judge`] the result before using it (`diff` does so while it reads the deployed side).
+pub fn compile_unguarded(
+    policies: &[PathBuf],
+    args: &CompileArgs,
+    style: Style,
+) -> Result<Unguarded, Outcome> {
     let loaded = load_policy(policies, style)?;
     let policy = loaded
         .policy
@@ -56,8 +76,26 @@ pub fn compile_policy(
     };
     let compiled = compile::compile(policy, options);
     let severities = policy_severities(policy).and_then(|base| args.severities.apply(base))?;
+    Ok(Unguarded {
+        loaded,
+        compiled,
+        severities,
+    })
+}
+
+/// Runs every rule over the compiled resources.
+pub fn judge(compiled: &[Compiled], severities: &Severities) -> Diagnostics {
     let mut diagnostics = Diagnostics::default();
-    guard::guard(&compiled, &severities, &mut diagnostics);
+    guard::guard(compiled, severities, &mut diagnostics);
+    diagnostics
+}
+
+/// Prints the rules' findings; `Err` (exit 1) when one is an error.
+pub fn report_judgement(
+    diagnostics: &Diagnostics,
+    loaded: &Loaded,
+    style: Style,
+) -> Result<(), Outcome> {
     eprint!(
         "{}",
         render_diagnostics::render_all(&diagnostics.sorted(), &loaded.sources, style)
@@ -68,7 +106,7 @@ pub fn compile_policy(
         eprintln!("egressc: refused by {errors} {noun}; nothing was written");
         return Err(Outcome::Refused);
     }
-    Ok((loaded, compiled))
+    Ok(())
 }
 
 /// The policy's `rules` block as severity overrides.

@@ -1,20 +1,22 @@
 //! `egressc diff`: what the policy would change in what is deployed.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use serde_json::Value;
 
-use super::compile_args::{CompileArgs, compile_policy};
+use super::compile_args::{CompileArgs, Unguarded, compile_unguarded, judge, report_judgement};
 use super::{ColorChoice, Outcome, fail, write_stdout};
 use crate::diagnostic::render::Style;
 use crate::diagnostic::{Severity, codes};
-use crate::diff::{self, Deployed, Duplicate, output};
+use crate::diff::{self, Deployed, DeployedSet, Duplicate, output};
 use crate::input::{self, EmptyDirectories, InputError, ManifestInput};
 use crate::manifest::objects;
 use crate::render;
 use crate::report::{self, At, Entry, Format};
-use crate::source::Sources;
+use crate::source::{SourceId, Sources};
 
 /// Compare the compiled policy with deployed manifests.
 ///
@@ -66,57 +68,53 @@ enum DiffFormat {
 }
 
 pub fn run(args: &DiffArgs, color: ColorChoice, style: Style) -> Outcome {
-    // Reading the deployed manifests and compiling the policy are independent; on a big
-    // repository each takes about as long as the other, so they run side by side.
-    let (compiled, deployed) = std::thread::scope(|scope| {
-        let deployed = scope.spawn(|| read_deployed(&args.against));
-        let compiled = compile_policy(&args.policies, &args.compile, style);
-        (
-            compiled,
-            deployed.join().expect("the reader thread panicked"),
-        )
+    // Reading the deployed files and compiling the policy are independent, and so are
+    // judging the compiled resources and comparing them: each pair runs side by side.
+    let (files, unguarded) = std::thread::scope(|scope| {
+        let files = scope.spawn(|| read_files(&args.against));
+        let unguarded = compile_unguarded(&args.policies, &args.compile, style);
+        (files.join().expect("the reader thread panicked"), unguarded)
     });
-    let deployed = match deployed {
-        Ok(deployed) => deployed,
+    let mut files = match files {
+        Ok(files) => files,
         Err(error) => return fail(&error),
     };
-    if !deployed.problems.is_empty() {
-        return unreadable(&deployed.problems, &deployed.sources, style);
-    }
-    let (loaded, compiled) = match compiled {
-        Ok(result) => result,
+    let unguarded = match unguarded {
+        Ok(unguarded) => unguarded,
         Err(outcome) => return outcome,
     };
-    let options = diff::Options {
-        config_namespace: loaded
-            .policy
-            .as_ref()
-            .map_or_else(String::new, |p| p.mesh.config_namespace.clone()),
-        include_unmanaged: args.include_unmanaged,
-    };
-    let resources = compiled
-        .iter()
-        .map(|c| render::to_json(&c.resource))
-        .collect();
-    let result = match diff::diff(resources, deployed.objects, &options) {
-        Ok(result) => result,
+    let (judgement, compared) = std::thread::scope(|scope| {
+        let judgement = scope.spawn(|| judge(&unguarded.compiled, &unguarded.severities));
+        let compared = compare(&unguarded, &mut files, args.include_unmanaged);
+        (
+            judgement.join().expect("the guard thread panicked"),
+            compared,
+        )
+    });
+    let refused = report_judgement(&judgement, &unguarded.loaded, style).is_err();
+    let result = match compared {
+        Ok(result) if files.problems.is_empty() => result,
+        Ok(_) => return unreadable(&files.problems, &files.sources, style),
         Err(duplicates) => {
             let entries: Vec<Entry> = duplicates
                 .iter()
-                .map(|duplicate| duplicate_entry(duplicate, &deployed.sources))
+                .map(|duplicate| duplicate_entry(duplicate, &files.sources))
                 .collect();
-            return unreadable(&entries, &deployed.sources, style);
+            return unreadable(&entries, &files.sources, style);
         }
     };
+    if refused {
+        return Outcome::Refused;
+    }
     let text = if args.stat {
         output::summary(&result)
     } else {
         match args.format {
             DiffFormat::Text => {
                 let style = super::style_for(color, std::io::stdout().is_terminal());
-                output::text(&result, &deployed.sources, style == Style::Colored)
+                output::text(&result, &files.sources, style == Style::Colored)
             }
-            DiffFormat::Json => output::json(&result, &deployed.sources),
+            DiffFormat::Json => output::json(&result, &files.sources),
         }
     };
     match write_stdout(&text) {
@@ -126,17 +124,18 @@ pub fn run(args: &DiffArgs, color: ColorChoice, style: Style) -> Outcome {
     }
 }
 
-/// The deployed objects, and what could not be read.
-struct ReadDeployed {
+/// The deployed manifest files, read into memory, and the ones that are not text.
+struct Files {
     sources: Sources,
-    objects: Vec<Deployed>,
+    /// The sources holding UTF-8 text, in order.
+    texts: Vec<SourceId>,
     problems: Vec<Entry>,
 }
 
-fn read_deployed(paths: &[PathBuf]) -> Result<ReadDeployed, InputError> {
+fn read_files(paths: &[PathBuf]) -> Result<Files, InputError> {
     let mut sources = Sources::default();
     let mut problems = Vec::new();
-    let mut ids = Vec::new();
+    let mut texts = Vec::new();
     for manifest_input in input::manifest_inputs(paths, EmptyDirectories::Allow)? {
         let (path, bytes) = match manifest_input {
             ManifestInput::File(path) => {
@@ -146,47 +145,94 @@ fn read_deployed(paths: &[PathBuf]) -> Result<ReadDeployed, InputError> {
             ManifestInput::Stdin => (PathBuf::from("<stdin>"), input::read_stdin()?),
         };
         match String::from_utf8(bytes) {
-            Ok(text) => ids.push(sources.add(path, text)),
+            Ok(text) => texts.push(sources.add(path, text)),
             Err(error) => {
                 let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
                 let source = sources.add(path, text);
+                let at = At { source, line: 1 };
                 problems.push(problem(
-                    At { source, line: 1 },
+                    at,
                     "the file is not UTF-8 text",
                     "save the file as UTF-8",
                 ));
             }
         }
     }
-    let texts: Vec<&str> = ids
-        .iter()
-        .map(|&id| sources.get(id).text.as_str())
-        .collect();
-    let mut objects = Vec::new();
-    for (&source, read) in ids.iter().zip(objects::read_all(&texts)) {
-        for item in read.problems {
-            problems.push(problem(
-                At {
-                    source,
-                    line: item.line,
-                },
-                &item.message,
-                item.help,
-            ));
-        }
-        objects.extend(read.objects.into_iter().map(|object| Deployed {
-            value: object.value,
-            at: At {
-                source,
-                line: object.line,
-            },
-        }));
-    }
-    Ok(ReadDeployed {
+    Ok(Files {
         sources,
-        objects,
+        texts,
         problems,
     })
+}
+
+/// Parses the deployed manifests (except documents identical to what `build` writes) and
+/// compares them with the compiled resources. Problems reading them go to `files.problems`.
+fn compare(
+    unguarded: &Unguarded,
+    files: &mut Files,
+    include_unmanaged: bool,
+) -> Result<diff::Diff, Vec<Duplicate>> {
+    let compiled: Vec<Value> = unguarded
+        .compiled
+        .iter()
+        .map(|c| render::to_json(&c.resource))
+        .collect();
+    let written: Vec<String> = compiled
+        .iter()
+        .map(|value| {
+            let mut text = String::new();
+            render::yaml::write_document(&mut text, value);
+            text
+        })
+        .collect();
+    let by_text: HashMap<&str, usize> = written
+        .iter()
+        .enumerate()
+        .map(|(index, text)| (text.as_str(), index))
+        .collect();
+    let texts: Vec<&str> = files
+        .texts
+        .iter()
+        .map(|&id| files.sources.get(id).text.as_str())
+        .collect();
+    let read = objects::read_all(&texts, &|text: &str| by_text.get(text).copied());
+    let mut deployed = DeployedSet::default();
+    for (&source, read) in files.texts.iter().zip(read) {
+        for item in read.problems {
+            let at = At {
+                source,
+                line: item.line,
+            };
+            files.problems.push(problem(at, &item.message, item.help));
+        }
+        deployed
+            .objects
+            .extend(read.objects.into_iter().map(|object| Deployed {
+                value: object.value,
+                at: At {
+                    source,
+                    line: object.line,
+                },
+            }));
+        deployed
+            .identical
+            .extend(read.recognised.into_iter().map(|r| {
+                let at = At {
+                    source,
+                    line: r.line,
+                };
+                (r.index, at)
+            }));
+    }
+    let options = diff::Options {
+        config_namespace: unguarded
+            .loaded
+            .policy
+            .as_ref()
+            .map_or_else(String::new, |p| p.mesh.config_namespace.clone()),
+        include_unmanaged,
+    };
+    diff::diff(compiled, deployed, &options)
 }
 
 fn problem(at: At, message: &str, help: &str) -> Entry {

@@ -33,6 +33,16 @@ pub struct Deployed {
     pub at: At,
 }
 
+/// What was read from the deployed manifests.
+#[derive(Clone, Debug, Default)]
+pub struct DeployedSet {
+    pub objects: Vec<Deployed>,
+    /// Documents whose text is byte for byte what `build` writes for a compiled resource
+    /// (by its index): equal to it without being parsed. In a GitOps repository that
+    /// `build -o` writes, that is almost every document.
+    pub identical: Vec<(usize, At)>,
+}
+
 /// What applying the policy would do to one resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -108,12 +118,23 @@ struct Key {
 /// Compares the compiled resources with the deployed objects.
 pub fn diff(
     compiled: Vec<Value>,
-    deployed: Vec<Deployed>,
+    deployed: DeployedSet,
     options: &Options,
 ) -> Result<Diff, Vec<Duplicate>> {
-    let mut by_key: HashMap<Key, Deployed> = HashMap::with_capacity(deployed.len());
     let mut duplicates = Vec::new();
-    for mut object in deployed {
+    let mut identical_at: Vec<Option<At>> = vec![None; compiled.len()];
+    for (index, at) in deployed.identical {
+        match identical_at[index] {
+            Some(first) => duplicates.push(Duplicate {
+                resource: describe(&key_of(&compiled[index])),
+                first,
+                second: at,
+            }),
+            None => identical_at[index] = Some(at),
+        }
+    }
+    let mut by_key: HashMap<Key, Deployed> = HashMap::with_capacity(deployed.objects.len());
+    for mut object in deployed.objects {
         normalise::normalise(&mut object.value, &options.config_namespace);
         let key = key_of(&object.value);
         match by_key.entry(key) {
@@ -127,12 +148,22 @@ pub fn diff(
             }
         }
     }
-    if !duplicates.is_empty() {
-        return Err(duplicates);
-    }
     let mut result = Diff::default();
     let mut kinds_compiled: HashSet<(String, String)> = HashSet::new();
-    for mut resource in compiled {
+    for (mut resource, identical_at) in compiled.into_iter().zip(identical_at) {
+        if let Some(at) = identical_at {
+            let key = key_of(&resource);
+            if let Some(other) = by_key.remove(&key) {
+                duplicates.push(Duplicate {
+                    resource: describe(&key),
+                    first: at,
+                    second: other.at,
+                });
+            }
+            kinds_compiled.insert((key.group, key.kind));
+            result.unchanged += 1;
+            continue;
+        }
         normalise::normalise(&mut resource, &options.config_namespace);
         let key = key_of(&resource);
         kinds_compiled.insert((key.group.clone(), key.kind.clone()));
@@ -155,6 +186,10 @@ pub fn diff(
                 }
             }
         }
+    }
+    if !duplicates.is_empty() {
+        duplicates.sort_by_key(|d| d.second);
+        return Err(duplicates);
     }
     let mut removed: Vec<(Key, Deployed)> = by_key
         .into_iter()

@@ -16,7 +16,7 @@ use serde_yaml::Value;
 
 use super::stream::{
     Document, MAX_DOCUMENT_BYTES, Problem, content_line, list_item_lines, split_documents,
-    yaml_problem,
+    top_level_type, yaml_problem,
 };
 use super::{IgnoredField, IstioOperator, KnownKind, Manifest, RawObject, Spec, deserialize_spec};
 
@@ -349,39 +349,6 @@ fn read_list(document: &Document, line: usize, read: &mut Read) {
             _ => read_value(item, item_line, None, read),
         }
     }
-}
-
-/// The `apiVersion` and `kind` from the document's top-level lines, without parsing it.
-/// `None` when they are not written as plain `key: value` lines at column 0.
-fn top_level_type(text: &str) -> Option<(&str, &str)> {
-    let mut api_version = None;
-    let mut kind = None;
-    for line in text.lines() {
-        if let Some(value) = line.strip_prefix("apiVersion:") {
-            api_version = Some(scalar(value)?);
-        } else if let Some(value) = line.strip_prefix("kind:") {
-            kind = Some(scalar(value)?);
-        }
-        if let (Some(api_version), Some(kind)) = (api_version, kind) {
-            return Some((api_version, kind));
-        }
-    }
-    None
-}
-
-/// A plain or simply quoted scalar, without a trailing comment.
-fn scalar(raw: &str) -> Option<&str> {
-    let value = raw.split(" #").next().unwrap_or_default().trim();
-    let unquoted = value
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-        .unwrap_or(value);
-    let plain = !unquoted.is_empty()
-        && unquoted
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/' || b == b'-');
-    plain.then_some(unquoted)
 }
 
 #[cfg(test)]

@@ -113,3 +113,88 @@ pub(crate) fn yaml_problem(error: &serde_yaml::Error, document: &Document, line:
         help: "fix the YAML at this line (or just before it); the other documents were checked",
     }
 }
+
+/// The `apiVersion` and `kind` from the document's top-level lines, without parsing it.
+/// `None` when they are not written as plain `key: value` lines at column 0.
+pub(crate) fn top_level_type(text: &str) -> Option<(&str, &str)> {
+    let mut api_version = None;
+    let mut kind = None;
+    for line in text.lines() {
+        if let Some(value) = line.strip_prefix("apiVersion:") {
+            api_version = Some(scalar(value)?);
+        } else if let Some(value) = line.strip_prefix("kind:") {
+            kind = Some(scalar(value)?);
+        }
+        if let (Some(api_version), Some(kind)) = (api_version, kind) {
+            return Some((api_version, kind));
+        }
+    }
+    None
+}
+
+/// A plain or simply quoted scalar, without a trailing comment.
+fn scalar(raw: &str) -> Option<&str> {
+    let value = raw.split(" #").next().unwrap_or_default().trim();
+    let unquoted = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+        .unwrap_or(value);
+    let plain = !unquoted.is_empty()
+        && unquoted
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/' || b == b'-');
+    plain.then_some(unquoted)
+}
+
+/// The items of a `kind: List` document as documents of their own, each the text of one
+/// `- ` item (a one-item sequence) starting at its line, so they can be parsed apart.
+/// `None` when the layout is not the simple one kubectl prints.
+pub(crate) fn list_items<'a>(document: &Document<'a>) -> Option<Vec<Document<'a>>> {
+    let text = document.text;
+    let mut offset = 0;
+    let mut lines = (document.first_line..).zip(text.split_inclusive('\n'));
+    let mut found = false;
+    for (_, line) in lines.by_ref() {
+        offset += line.len();
+        if line.starts_with("items:") && line["items:".len()..].trim().is_empty() {
+            found = true;
+            break;
+        }
+    }
+    if !found {
+        return None;
+    }
+    let mut indent = None;
+    let mut starts: Vec<(usize, usize)> = Vec::new();
+    let mut end = text.len();
+    for (number, line) in lines {
+        if !line.starts_with([' ', '-', '#']) && !line.trim().is_empty() {
+            end = offset; // the next top-level key
+            break;
+        }
+        let trimmed = line.trim_start();
+        let this_indent = line.len() - trimmed.len();
+        if trimmed.starts_with("- ") || trimmed.trim_end() == "-" {
+            match indent {
+                None => indent = Some(this_indent),
+                Some(i) if i != this_indent => {
+                    offset += line.len();
+                    continue;
+                }
+                Some(_) => {}
+            }
+            starts.push((offset, number));
+        }
+        offset += line.len();
+    }
+    let mut items = Vec::with_capacity(starts.len());
+    for (index, &(start, first_line)) in starts.iter().enumerate() {
+        let stop = starts.get(index + 1).map_or(end, |&(next, _)| next);
+        items.push(Document {
+            text: &text[start..stop],
+            first_line,
+        });
+    }
+    Some(items)
+}

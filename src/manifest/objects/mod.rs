@@ -1,0 +1,160 @@
+//! Reads YAML streams as generic Kubernetes objects: every field kept as written, nothing
+//! interpreted. `diff` compares whole objects, so unlike [`super::read`] it keeps fields the
+//! rules do not model and refuses what it cannot read instead of forgiving it: a document
+//! left out would show up as a resource "to add".
+
+use serde_json::Value;
+
+mod parallel;
+
+pub use parallel::read_all;
+
+use super::stream::{
+    Document, MAX_DOCUMENT_BYTES, Problem, content_line, list_item_lines, yaml_problem,
+};
+
+/// A Kubernetes object and the line its text starts on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object {
+    /// An object with string `apiVersion` and `kind`.
+    pub value: Value,
+    /// 1-based line of the object's first key (of its list item, inside a `kind: List`).
+    pub line: usize,
+}
+
+/// A document whose text is, byte for byte, one the caller knows (`recognise` gave its
+/// index): it is not parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Recognised {
+    /// What `recognise` returned for the text.
+    pub index: usize,
+    /// 1-based line of the document's first key.
+    pub line: usize,
+}
+
+/// Everything read from one stream.
+#[derive(Debug, Default)]
+pub struct Objects {
+    pub objects: Vec<Object>,
+    pub recognised: Vec<Recognised>,
+    pub problems: Vec<Problem>,
+}
+
+const NOT_AN_OBJECT_HELP: &str = "the manifests to compare with must be Kubernetes objects: \
+     YAML documents with `apiVersion` and `kind`; move other YAML out of the way";
+
+/// Reads every document of a YAML stream; the items of a `kind: List` are objects of their
+/// own.
+pub fn read_objects(text: &str) -> Objects {
+    read_all(&[text], &|_: &str| None)
+        .pop()
+        .expect("one result per text")
+}
+
+/// Reads one document into `out`, unless `recognise` knows its text.
+fn read_document<F>(document: &Document, recognise: &F, out: &mut Objects)
+where
+    F: Fn(&str) -> Option<usize> + ?Sized,
+{
+    let Some(line) = content_line(document) else {
+        return;
+    };
+    let body = document.text.strip_prefix("---\n").unwrap_or(document.text);
+    if let Some(index) = recognise(body) {
+        out.recognised.push(Recognised { index, line });
+        return;
+    }
+    if document.text.len() > MAX_DOCUMENT_BYTES {
+        out.problems.push(Problem {
+            line,
+            message: format!(
+                "document is {} MiB, over the {} MiB limit",
+                document.text.len() / (1024 * 1024),
+                MAX_DOCUMENT_BYTES / (1024 * 1024)
+            ),
+            help: "split the stream into smaller documents or files; no Kubernetes object is this large",
+        });
+        return;
+    }
+    let value = match serde_yaml::from_str::<Value>(document.text) {
+        Ok(Value::Null) => return,
+        Ok(value) => value,
+        Err(error) => {
+            out.problems.push(yaml_problem(&error, document, line));
+            return;
+        }
+    };
+    match type_of(&value) {
+        Some(("v1", "List")) => read_list(value, document, line, out),
+        Some(_) => out.objects.push(Object { value, line }),
+        None => out.problems.push(not_an_object(line)),
+    }
+}
+
+/// One item of a List, parsed apart from it: its text is a one-item sequence.
+fn read_list_item(item: &Document, out: &mut Objects) {
+    match serde_yaml::from_str::<Vec<Value>>(item.text) {
+        Ok(mut values) if values.len() == 1 => {
+            let value = values.pop().expect("one item");
+            push_item(value, item.first_line, out);
+        }
+        Ok(_) => out.problems.push(not_an_object(item.first_line)),
+        Err(error) => out
+            .problems
+            .push(yaml_problem(&error, item, item.first_line)),
+    }
+}
+
+fn push_item(item: Value, line: usize, out: &mut Objects) {
+    match type_of(&item) {
+        Some(("v1", "List")) => out.problems.push(Problem {
+            line,
+            message: "a List inside a List is not a Kubernetes object".to_owned(),
+            help: NOT_AN_OBJECT_HELP,
+        }),
+        Some(_) => out.objects.push(Object { value: item, line }),
+        None => out.problems.push(not_an_object(line)),
+    }
+}
+
+/// A `kind: List` (what `kubectl get -o yaml` prints): each item at the line of its `- `.
+fn read_list(list: Value, document: &Document, line: usize, out: &mut Objects) {
+    let items = match list {
+        Value::Object(mut map) => match map.remove("items") {
+            Some(Value::Array(items)) => items,
+            None | Some(Value::Null) => Vec::new(),
+            Some(_) => {
+                out.problems.push(Problem {
+                    line,
+                    message: "the `items` of a List must be a sequence of objects".to_owned(),
+                    help: NOT_AN_OBJECT_HELP,
+                });
+                return;
+            }
+        },
+        _ => unreachable!("type_of accepted an object"),
+    };
+    let item_lines = list_item_lines(document, items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        let item_line = item_lines.as_ref().map_or(line, |lines| lines[index]);
+        push_item(item, item_line, out);
+    }
+}
+
+/// `apiVersion` and `kind`, when the value is an object that has both as strings.
+pub fn type_of(value: &Value) -> Option<(&str, &str)> {
+    let api_version = value.get("apiVersion")?.as_str()?;
+    let kind = value.get("kind")?.as_str()?;
+    Some((api_version, kind))
+}
+
+fn not_an_object(line: usize) -> Problem {
+    Problem {
+        line,
+        message: "not a Kubernetes object: `apiVersion` or `kind` is missing".to_owned(),
+        help: NOT_AN_OBJECT_HELP,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,120 @@
+//! Reading many documents on every core. Parsing YAML is most of `diff`'s work, so the
+//! documents of all inputs (and the items of a `kind: List`, which `kubectl get` prints as
+//! one document) are shared out among the cores in contiguous runs of about equal size.
+
+use super::{Objects, read_document, read_list_item};
+use crate::manifest::stream::{
+    Document, MAX_DOCUMENT_BYTES, list_items, split_documents, top_level_type,
+};
+
+/// Reads several streams at once, one [`Objects`] per text in the same order; the result is
+/// the same as reading them one after the other. A document whose text `recognise` knows
+/// (`diff` passes the texts `build` writes) is not parsed at all.
+pub fn read_all<F>(texts: &[&str], recognise: &F) -> Vec<Objects>
+where
+    F: Fn(&str) -> Option<usize> + Sync,
+{
+    let (units, lists) = units(texts);
+    let results = in_parallel(&units, |unit| {
+        let mut objects = Objects::default();
+        match unit.list {
+            Some(_) => read_list_item(&unit.document, &mut objects),
+            None => read_document(&unit.document, recognise, &mut objects),
+        }
+        objects
+    });
+    // An item that does not parse apart (an alias to an anchor in another item) may parse
+    // within its List, so a List with a broken item is read again as a whole.
+    let mut broken = vec![false; lists.len()];
+    for (unit, objects) in units.iter().zip(&results) {
+        if let Some(list) = unit.list
+            && !objects.problems.is_empty()
+        {
+            broken[list] = true;
+        }
+    }
+    let mut all: Vec<Objects> = texts.iter().map(|_| Objects::default()).collect();
+    let mut reread = vec![false; lists.len()];
+    for (unit, mut objects) in units.iter().zip(results) {
+        let out = &mut all[unit.text_index];
+        if let Some(list) = unit.list.filter(|&list| broken[list]) {
+            if !std::mem::replace(&mut reread[list], true) {
+                read_document(&lists[list], &|_: &str| None, out);
+            }
+            continue;
+        }
+        out.objects.append(&mut objects.objects);
+        out.recognised.append(&mut objects.recognised);
+        out.problems.append(&mut objects.problems);
+    }
+    all
+}
+
+/// A piece of work for one core: a document, or one item of a List.
+struct Unit<'a> {
+    text_index: usize,
+    /// The List the item belongs to, as an index into the Lists found.
+    list: Option<usize>,
+    document: Document<'a>,
+}
+
+/// The units of work in input order, and the Lists that were split into items.
+fn units<'a>(texts: &[&'a str]) -> (Vec<Unit<'a>>, Vec<Document<'a>>) {
+    let mut units = Vec::new();
+    let mut lists = Vec::new();
+    for (text_index, text) in texts.iter().enumerate() {
+        for document in split_documents(text) {
+            let items = (document.text.len() <= MAX_DOCUMENT_BYTES
+                && top_level_type(document.text) == Some(("v1", "List")))
+            .then(|| list_items(&document))
+            .flatten()
+            .filter(|items| !items.is_empty());
+            let Some(items) = items else {
+                units.push(Unit {
+                    text_index,
+                    list: None,
+                    document,
+                });
+                continue;
+            };
+            lists.push(document);
+            units.extend(items.into_iter().map(|item| Unit {
+                text_index,
+                list: Some(lists.len() - 1),
+                document: item,
+            }));
+        }
+    }
+    (units, lists)
+}
+
+/// `read` applied to every unit, on every core; the results in the order of the units.
+fn in_parallel<R: Send>(units: &[Unit], read: impl Fn(&Unit) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let total: usize = units.iter().map(|u| u.document.text.len()).sum();
+    let share = total / threads + 1;
+    let mut runs: Vec<&[Unit]> = Vec::with_capacity(threads);
+    let (mut start, mut size) = (0, 0);
+    for (end, unit) in units.iter().enumerate() {
+        size += unit.document.text.len();
+        if size >= share {
+            runs.push(&units[start..=end]);
+            (start, size) = (end + 1, 0);
+        }
+    }
+    runs.push(&units[start..]);
+    let read_run = |run: &[Unit]| -> Vec<R> { run.iter().map(&read).collect() };
+    if runs.len() == 1 {
+        return read_run(runs[0]);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|run| scope.spawn(|| read_run(run)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("a reader thread panicked"))
+            .collect()
+    })
+}

@@ -1,0 +1,112 @@
+use super::*;
+
+fn lines(objects: &Objects) -> Vec<(String, usize)> {
+    objects
+        .objects
+        .iter()
+        .map(|o| (o.value["metadata"]["name"].to_string(), o.line))
+        .collect()
+}
+
+#[test]
+fn documents_and_list_items_keep_their_lines() {
+    let text = "# deployed\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.istio.io/v1beta1\n  kind: Gateway\n  metadata:\n    name: g\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: d}\n";
+    let objects = read_objects(text);
+    assert_eq!(
+        lines(&objects),
+        [
+            ("\"a\"".to_owned(), 3),
+            ("\"g\"".to_owned(), 10),
+            ("\"d\"".to_owned(), 14)
+        ]
+    );
+    assert!(objects.problems.is_empty());
+}
+
+#[test]
+fn yaml_that_is_not_an_object_is_a_problem_at_its_line() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n- just\n- a list\n---\nkey: [unclosed\n";
+    let objects = read_objects(text);
+    assert_eq!(objects.objects.len(), 1);
+    let problems: Vec<(usize, &str)> = objects
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(problems[0].0, 5);
+    assert!(problems[0].1.starts_with("not a Kubernetes object"));
+    assert_eq!(problems[1].0, 9, "{problems:?}");
+    assert!(problems[1].1.starts_with("not valid YAML"));
+}
+
+#[test]
+fn reading_in_parallel_reads_the_same() {
+    let one = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n- not an object\n";
+    let many = one.repeat(50);
+    let texts = [one, many.as_str(), "", one];
+    let together = read_all(&texts, &|_: &str| None);
+    for (text, objects) in texts.iter().zip(&together) {
+        let alone = read_objects(text);
+        assert_eq!(objects.objects, alone.objects);
+        assert_eq!(objects.problems, alone.problems);
+    }
+}
+
+#[test]
+fn empty_documents_and_comments_are_nothing() {
+    let objects = read_objects("---\n# only a comment\n---\n\n");
+    assert!(objects.objects.is_empty() && objects.problems.is_empty());
+}
+
+/// What `kubectl get -o yaml` prints: keys in alphabetical order, so `kind: List` and
+/// `metadata` come after the items.
+const KUBECTL_LIST: &str = "apiVersion: v1\nitems:\n- apiVersion: networking.istio.io/v1\n  kind: ServiceEntry\n  metadata:\n    name: a\n  spec:\n    hosts:\n    - a.example\n- apiVersion: networking.istio.io/v1\n  kind: Gateway\n  metadata:\n    name: g\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+
+#[test]
+fn list_items_are_read_apart_at_their_lines() {
+    let objects = read_objects(KUBECTL_LIST);
+    assert!(objects.problems.is_empty(), "{:?}", objects.problems);
+    assert_eq!(
+        lines(&objects),
+        [("\"a\"".to_owned(), 3), ("\"g\"".to_owned(), 10)]
+    );
+    assert_eq!(objects.objects[0].value["spec"]["hosts"][0], "a.example");
+}
+
+#[test]
+fn a_list_whose_items_share_an_anchor_is_read_whole() {
+    let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: &meta\n    name: a\n- apiVersion: v1\n  kind: Secret\n  metadata: *meta\n";
+    let objects = read_objects(text);
+    assert!(objects.problems.is_empty(), "{:?}", objects.problems);
+    assert_eq!(
+        lines(&objects),
+        [("\"a\"".to_owned(), 4), ("\"a\"".to_owned(), 8)]
+    );
+}
+
+#[test]
+fn a_broken_list_item_is_reported_at_its_line() {
+    let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n- apiVersion: v1\n  kind: [unclosed\n";
+    let objects = read_objects(text);
+    assert_eq!(objects.objects.len(), 0);
+    assert_eq!(objects.problems.len(), 1);
+    assert!(objects.problems[0].message.starts_with("not valid YAML"));
+}
+
+#[test]
+fn a_known_text_is_recognised_without_parsing() {
+    let known = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+    let stream =
+        format!("{known}---\n{known}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: b}}\n");
+    let read = read_all(&[&stream], &|text: &str| (text == known).then_some(7))
+        .pop()
+        .unwrap();
+    assert_eq!(
+        read.recognised,
+        [
+            Recognised { index: 7, line: 1 },
+            Recognised { index: 7, line: 6 }
+        ]
+    );
+    assert_eq!(lines(&read), [("\"b\"".to_owned(), 11)]);
+}
