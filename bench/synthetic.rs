@@ -1,0 +1,135 @@
+//! Synthetic inputs for the benchmarks: a policy with a realistic mix of hosts, split over
+//! files as a platform repository would be, and a deployed set as a cluster returns it.
+//!
+//! Shared by `bench/generate.rs` (the benchmark's generator) and `tests/bench_inputs.rs` (which
+//! keeps the generated inputs valid as the language evolves). Deterministic: the same host
+//! count gives the same bytes.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+/// How many files a policy is split over (or fewer, for tiny policies).
+pub const POLICY_FILES: usize = 100;
+
+/// The policy files for `hosts` hosts: `(file name, contents)`. The mix follows real
+/// policies: 60% `tls` passthrough through the gateway, 20% plain `http` with TLS originated at
+/// the gateway, 10% `tcp` with addresses and 10% `tls` straight from the sidecar; a quarter of
+/// the hosts are open only to listed namespaces.
+pub fn policy_files(hosts: usize) -> Vec<(String, String)> {
+    let files = POLICY_FILES.min(hosts.max(1));
+    let mut out: Vec<(String, String)> = (0..files)
+        .map(|file| {
+            let mut text =
+                format!("// Synthetic egress policy, part {file} of {files}.\nversion 1\n");
+            if file == 0 {
+                text.push_str(MESH);
+            }
+            (format!("team-{file:03}.kdl"), text)
+        })
+        .collect();
+    for index in 0..hosts {
+        let (_, text) = &mut out[index % files];
+        write_host(text, index);
+    }
+    out
+}
+
+const MESH: &str = r#"
+mesh {
+    egress-gateway "istio-egressgateway" namespace="istio-system" {
+        selector istio="egressgateway"
+        ports 80 443
+    }
+    outbound-traffic-policy "registry-only"
+    config-namespace "istio-egress"
+}
+"#;
+
+fn write_host(text: &mut String, index: usize) {
+    let name = format!("api{index}.service{}.example.com", index % 97);
+    let _ = writeln!(text, "\nhost \"{name}\" {{");
+    match index % 10 {
+        0..=5 => text.push_str("    tls 443\n"),
+        6 | 7 => text.push_str("    http 80 originate-tls=443\n"),
+        8 => {
+            let _ = writeln!(
+                text,
+                "    tcp 5432\n    addresses \"10.{}.{}.{}/32\"\n    via \"sidecar\"",
+                index / 65_536 % 256,
+                index / 256 % 256,
+                index % 256
+            );
+        }
+        _ => text.push_str("    tls 443\n    via \"sidecar\"\n"),
+    }
+    if index % 4 == 1 {
+        let _ = writeln!(text, "    namespaces \"team-{}\"", index % 50);
+    }
+    text.push_str("}\n");
+}
+
+/// What `kubectl get -o yaml` prints for the resources of a `build` stream: one
+/// `kind: List`, every object decorated with the fields the API server sets, in Istio's
+/// `v1beta1`, keys in alphabetical order, written in serde_yaml's style.
+pub fn served(stream: &str) -> String {
+    let items: Vec<Value> = serde_yaml::Deserializer::from_str(stream)
+        .enumerate()
+        .map(|(index, document)| {
+            let value: Value = serde::Deserialize::deserialize(document).expect("a YAML stream");
+            decorate(value, index)
+        })
+        .collect();
+    let list = json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}});
+    serde_yaml::to_string(&list).expect("YAML")
+}
+
+fn decorate(mut object: Value, index: usize) -> Value {
+    let applied = serde_json::to_string(&object).expect("JSON");
+    let fields = object.as_object_mut().expect("an object");
+    let api_version = fields["apiVersion"].as_str().unwrap_or_default().to_owned();
+    if let Some(group) = api_version.strip_suffix("/v1")
+        && group.ends_with(".istio.io")
+    {
+        fields["apiVersion"] = json!(format!("{group}/v1beta1"));
+    }
+    let metadata = fields["metadata"].as_object_mut().expect("metadata");
+    metadata.insert(
+        "annotations".into(),
+        json!({"kubectl.kubernetes.io/last-applied-configuration": applied}),
+    );
+    metadata.insert("creationTimestamp".into(), json!("2026-11-20T10:00:00Z"));
+    metadata.insert("generation".into(), json!(1));
+    metadata.insert(
+        "resourceVersion".into(),
+        json!(format!("{}", 100_000 + index)),
+    );
+    metadata.insert(
+        "uid".into(),
+        json!(format!("6d1c7f0e-0000-4000-8000-{index:012}")),
+    );
+    metadata.insert(
+        "managedFields".into(),
+        json!([{"apiVersion": api_version, "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {}}, "manager": "kubectl-client-side-apply", "operation": "Update", "time": "2026-11-20T10:00:00Z"}]),
+    );
+    fields.insert("status".into(), json!({}));
+    sorted_keys(object)
+}
+
+/// Keys in alphabetical order, as `kubectl get -o yaml` prints them.
+fn sorted_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted_keys).collect()),
+        other => other,
+    }
+}
