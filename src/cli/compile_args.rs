@@ -44,7 +44,10 @@ pub fn compile_policy(
     style: Style,
 ) -> Result<(Loaded, Vec<Compiled>), Outcome> {
     let loaded = load_policy(policies, style)?;
-    let policy = loaded.policy.as_ref().expect("a policy loaded without errors");
+    let policy = loaded
+        .policy
+        .as_ref()
+        .expect("a policy loaded without errors");
     let options = compile::Options {
         mesh_config: match args.mesh_config {
             MeshConfigArg::IstioOperator => MeshConfigFormat::IstioOperator,
