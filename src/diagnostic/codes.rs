@@ -246,6 +246,22 @@ pub const ALLOW_ANY_OUTBOUND: Code = mistake(
     "`outboundTrafficPolicy: ALLOW_ANY` while egress is meant to be controlled",
 );
 
+pub const NETWORK_POLICY_BLOCKS_DNS: Code = mistake(
+    "M028",
+    "network-policy-blocks-dns",
+    "an egress NetworkPolicy that allows no DNS (UDP 53)",
+);
+pub const NETWORK_POLICY_BLOCKS_EGRESS_GATEWAY: Code = mistake(
+    "M029",
+    "network-policy-blocks-egress-gateway",
+    "an egress NetworkPolicy that blocks the egress gateway its namespace routes through",
+);
+pub const SIDECAR_HIDES_ISTIO_SYSTEM: Code = mistake(
+    "M030",
+    "sidecar-hides-istio-system",
+    "a Sidecar whose egress hosts hide the istio-system namespace",
+);
+
 /// Every code, in order. Tests check ids are unique and sorted.
 pub const ALL: &[Code] = &[
     KDL_SYNTAX,
@@ -296,6 +312,9 @@ pub const ALL: &[Code] = &[
     NO_SERVER_VERIFICATION,
     AUTHORIZATION_WITHOUT_MUTUAL_HOP,
     ALLOW_ANY_OUTBOUND,
+    NETWORK_POLICY_BLOCKS_DNS,
+    NETWORK_POLICY_BLOCKS_EGRESS_GATEWAY,
+    SIDECAR_HIDES_ISTIO_SYSTEM,
 ];
 
 /// Finds a code by its id (`M001`, any case) or its name (`tls-inside-tls`).

@@ -14,6 +14,7 @@ pub mod hops;
 pub mod host_map;
 pub mod hosts;
 pub mod index;
+pub mod network_policies;
 pub mod routes;
 
 mod allow_any_outbound;
@@ -27,6 +28,8 @@ mod hidden_by_export_to;
 mod hidden_by_sidecar;
 mod host_not_in_gateway;
 mod istio_mutual_not_originated;
+mod network_policy_blocks_dns;
+mod network_policy_blocks_egress_gateway;
 mod no_server_verification;
 mod origination_to_wildcard;
 mod passthrough_with_istio_mutual;
@@ -35,6 +38,7 @@ mod port_protocol_mismatch;
 mod resolution_none_through_gateway;
 mod route_kind_mismatch;
 mod route_skips_gateway;
+mod sidecar_hides_istio_system;
 mod tcp_without_addresses;
 mod tls_inside_tls;
 mod unknown_gateway;
@@ -281,6 +285,27 @@ pub static RULES: &[Rule] = &[
         ALLOW_ANY_OUTBOUND,
         Warning,
         "M026-allow-any-outbound.md",
+        []
+    ),
+    rule!(
+        network_policy_blocks_dns,
+        NETWORK_POLICY_BLOCKS_DNS,
+        Error,
+        "M028-network-policy-blocks-dns.md",
+        []
+    ),
+    rule!(
+        network_policy_blocks_egress_gateway,
+        NETWORK_POLICY_BLOCKS_EGRESS_GATEWAY,
+        Error,
+        "M029-network-policy-blocks-egress-gateway.md",
+        []
+    ),
+    rule!(
+        sidecar_hides_istio_system,
+        SIDECAR_HIDES_ISTIO_SYSTEM,
+        Warning,
+        "M030-sidecar-hides-istio-system.md",
         []
     ),
 ];
