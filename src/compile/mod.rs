@@ -5,6 +5,7 @@
 //! [`crate::validate`] has refused every known mistake: what reaches it is buildable.
 //! Every resource records the policy spans it came from, so later checks can point at them.
 
+mod authorization_policy;
 mod destination_rules;
 mod gateway;
 mod mesh_config;
@@ -14,7 +15,7 @@ mod service_entry;
 mod virtual_service;
 
 use crate::istio::Resource;
-use crate::policy::{Host, Mesh, Policy, Via};
+use crate::policy::{Host, Mesh, Policy, PortDecl, Via};
 use crate::source::Span;
 
 /// A compiled resource and the policy declarations that produced it.
@@ -44,11 +45,20 @@ pub(crate) struct HostContext<'a> {
     pub host: &'a Host,
     pub slug: &'a str,
     pub mesh: &'a Mesh,
+    /// Whether the gateway checks each caller's namespace
+    /// ([`Policy::gateway_enforces_namespaces`]): then every hop to it is Istio mutual TLS.
+    pub enforced: bool,
 }
 
 impl HostContext<'_> {
     pub fn via_gateway(&self) -> bool {
         self.host.via.value == Via::Gateway
+    }
+
+    /// Whether the sidecar -> gateway hop of this port is Istio mutual TLS (the subset's
+    /// traffic policy and the Gateway server must agree on it).
+    pub fn hop_is_istio_mutual(&self, port: &PortDecl) -> bool {
+        self.enforced || gateway::hop_is_istio_mutual(port)
     }
 
     /// The host the last hop connects to: the concrete server behind a wildcard, or the host.
@@ -81,12 +91,25 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
         });
     }
     let slugs = names::HostSlugs::new(&policy.hosts);
-    for host in &policy.hosts {
-        let context = HostContext {
+    let enforced = policy.gateway_enforces_namespaces();
+    let contexts: Vec<HostContext> = policy
+        .hosts
+        .iter()
+        .map(|host| HostContext {
             host,
             slug: slugs.get(&host.name.value),
             mesh: &policy.mesh,
-        };
+            enforced,
+        })
+        .collect();
+    if enforced {
+        out.push(Compiled {
+            resource: authorization_policy::gateway_authorization(&policy.mesh, &contexts),
+            origin: scoped_hosts(policy),
+        });
+    }
+    for context in &contexts {
+        let host = context.host;
         let origin = || host.declared_at.clone();
         let mut push = |resource: Option<Resource>| {
             if let Some(resource) = resource {
@@ -96,15 +119,25 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
                 });
             }
         };
-        push(Some(service_entry::service_entry(&context)));
+        push(Some(service_entry::service_entry(context)));
         if context.via_gateway() {
-            push(Some(gateway::gateway(&context)));
-            push(Some(destination_rules::gateway_subset(&context)));
+            push(Some(gateway::gateway(context)));
+            push(Some(destination_rules::gateway_subset(context)));
         }
-        push(destination_rules::tls_origination(&context));
+        push(destination_rules::tls_origination(context));
         if context.via_gateway() {
-            push(Some(virtual_service::through_gateway(&context)));
+            push(Some(virtual_service::through_gateway(context)));
         }
     }
     out
+}
+
+/// Where the gateway's enforcement comes from: the hosts through it limited to namespaces.
+fn scoped_hosts(policy: &Policy) -> Vec<Span> {
+    policy
+        .hosts
+        .iter()
+        .filter(|h| h.via.value == Via::Gateway && !h.namespaces.is_empty())
+        .flat_map(|h| h.declared_at.iter().copied())
+        .collect()
 }

@@ -5,6 +5,7 @@
 //! was meant. These types carry no policy knowledge: [`crate::compile`] fills them in and the
 //! renderer writes them out.
 
+mod authorization_policy;
 mod destination_rule;
 mod gateway;
 mod istio_operator;
@@ -12,6 +13,7 @@ mod meta;
 mod service_entry;
 mod virtual_service;
 
+pub use authorization_policy::*;
 pub use destination_rule::*;
 pub use gateway::*;
 pub use istio_operator::*;
@@ -33,6 +35,7 @@ pub enum Resource {
     VirtualService(Object<VirtualServiceSpec>),
     DestinationRule(Object<DestinationRuleSpec>),
     IstioOperator(Object<IstioOperatorSpec>),
+    AuthorizationPolicy(Object<AuthorizationPolicySpec>),
 }
 
 impl Resource {
@@ -51,6 +54,7 @@ impl Resource {
             Resource::VirtualService(o) => (&o.type_meta, &o.metadata),
             Resource::DestinationRule(o) => (&o.type_meta, &o.metadata),
             Resource::IstioOperator(o) => (&o.type_meta, &o.metadata),
+            Resource::AuthorizationPolicy(o) => (&o.type_meta, &o.metadata),
         }
     }
 }

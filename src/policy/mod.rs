@@ -126,6 +126,18 @@ pub enum OutboundTrafficPolicy {
     AllowAny,
 }
 
+impl Policy {
+    /// Whether the egress gateway enforces who may use which host: true as soon as one host
+    /// through it is limited to `namespaces`. Then every hop to the gateway is Istio mutual
+    /// TLS, so the gateway knows each caller's namespace, and an AuthorizationPolicy allows
+    /// each host only to its clients (and denies everything else).
+    pub fn gateway_enforces_namespaces(&self) -> bool {
+        self.hosts
+            .iter()
+            .any(|h| h.via.value == Via::Gateway && !h.namespaces.is_empty())
+    }
+}
+
 /// Labels and annotations added to generated resources, beside `managed-by`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct Metadata {

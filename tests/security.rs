@@ -1,0 +1,138 @@
+//! The egress gateway as a boundary: what `namespaces` makes `build` write, checked on the
+//! resources themselves. Small policies written inline pin one behaviour each.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+fn build_file(path: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_egressc"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--color", "never"])
+        .arg(path)
+        .output()
+        .expect("egressc runs")
+}
+
+/// Builds a policy given as text; returns the exit code, the resources and stderr.
+fn build(name: &str, policy: &str) -> (i32, Vec<Value>, String) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("security");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.kdl"));
+    std::fs::write(&path, policy).unwrap();
+    let output = build_file(&path);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let resources = serde_yaml::Deserializer::from_str(&stdout)
+        .map(|d| Value::deserialize(d).unwrap())
+        .filter(|v| !v.is_null())
+        .collect();
+    let stderr = String::from_utf8(output.stderr)
+        .unwrap()
+        .replace(&path.display().to_string(), &format!("{name}.kdl"));
+    (output.status.code().unwrap(), resources, stderr)
+}
+
+fn of_kind<'a>(resources: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    resources.iter().filter(|r| r["kind"] == kind).collect()
+}
+
+fn named<'a>(resources: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    of_kind(resources, kind)
+        .into_iter()
+        .find(|r| r["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name}"))
+}
+
+const HOST: &str = "version 1\nhost \"hooks.slack.com\" {\n    tls 443\n    http 80\n";
+
+#[test]
+fn namespaces_switch_every_hop_to_istio_mutual_on_both_sides() {
+    let (code, open, _) = build("open", &format!("{HOST}}}\n"));
+    assert_eq!(code, 0);
+    let servers = &named(&open, "Gateway", "hooks-slack-com")["spec"]["servers"];
+    assert_eq!(servers[0]["port"]["protocol"], "HTTP");
+    assert!(servers[0]["tls"].is_null());
+    assert_eq!(servers[1]["tls"]["mode"], "PASSTHROUGH");
+    let subset = &named(
+        &open,
+        "DestinationRule",
+        "egressgateway-for-hooks-slack-com",
+    )["spec"]["subsets"][0];
+    assert!(subset["trafficPolicy"].is_null());
+    assert!(of_kind(&open, "AuthorizationPolicy").is_empty());
+
+    let scoped_policy = format!("{HOST}    namespaces \"payments\"\n}}\n");
+    let (code, scoped, stderr) = build("scoped", &scoped_policy);
+    assert_eq!(code, 0, "{stderr}");
+    let servers = &named(&scoped, "Gateway", "hooks-slack-com")["spec"]["servers"];
+    for (server, protocol) in servers.as_array().unwrap().iter().zip(["HTTPS", "TLS"]) {
+        assert_eq!(server["port"]["protocol"], protocol);
+        assert_eq!(server["tls"]["mode"], "ISTIO_MUTUAL");
+    }
+    let settings = &named(
+        &scoped,
+        "DestinationRule",
+        "egressgateway-for-hooks-slack-com",
+    )["spec"]["subsets"][0]["trafficPolicy"]["portLevelSettings"];
+    for (setting, port) in settings.as_array().unwrap().iter().zip([80, 443]) {
+        assert_eq!(setting["port"]["number"], port);
+        assert_eq!(setting["tls"]["mode"], "ISTIO_MUTUAL");
+        assert_eq!(setting["tls"]["sni"], "hooks.slack.com");
+    }
+    // The gateway forwards the app's own TLS, decrypted from the mutual hop, as TCP.
+    let vs = &named(&scoped, "VirtualService", "hooks-slack-com")["spec"];
+    assert_eq!(vs["tls"].as_array().unwrap().len(), 1);
+    assert_eq!(vs["tcp"][0]["match"][0]["port"], 443);
+    assert!(vs["tcp"][0]["match"][0]["sniHosts"].is_null());
+    let rules = &named(&scoped, "AuthorizationPolicy", "egressc")["spec"]["rules"];
+    assert_eq!(rules[0]["from"][0]["source"]["namespaces"][0], "payments");
+    assert_eq!(
+        rules[0]["to"][0]["operation"]["hosts"][0],
+        "hooks.slack.com"
+    );
+    assert_eq!(rules[1]["when"][0]["key"], "connection.sni");
+}
+
+#[test]
+fn open_hosts_stay_open_under_the_same_policy() {
+    let policy = format!(
+        "{HOST}    namespaces \"payments\"\n}}\nhost \"status.example.com\" {{\n    http 443\n}}\n"
+    );
+    let (code, resources, stderr) = build("mixed", &policy);
+    assert_eq!(code, 0, "{stderr}");
+    let rules = named(&resources, "AuthorizationPolicy", "egressc")["spec"]["rules"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let open = rules
+        .iter()
+        .find(|r| r["to"][0]["operation"]["hosts"][0] == "status.example.com")
+        .expect("a rule for the open host");
+    assert!(open["from"].is_null(), "open to every caller: {open}");
+    assert_eq!(rules.len(), 3);
+}
+
+#[test]
+fn a_gateway_server_without_the_mutual_hop_is_caught_by_m025() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("security");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("m025.kdl");
+    std::fs::write(&path, format!("{HOST}    namespaces \"payments\"\n}}\n")).unwrap();
+    let output = build_file(&path);
+    let yaml = String::from_utf8(output.stdout).unwrap();
+    let server_tls = "    tls:\n      mode: ISTIO_MUTUAL\n";
+    assert_eq!(yaml.matches(server_tls).count(), 2, "{yaml}");
+    let broken = yaml.replacen(server_tls, "    tls:\n      mode: PASSTHROUGH\n", 2);
+    let manifests = dir.join("m025.yaml");
+    std::fs::write(&manifests, broken).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_egressc"))
+        .args(["check", "--color", "never"])
+        .arg(&manifests)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("error[M025]"), "{stdout}");
+}
