@@ -1,5 +1,5 @@
-//! The egress gateway as a boundary: what `namespaces` makes `build` write, checked on the
-//! resources themselves. Small policies written inline pin one behaviour each.
+//! The egress gateway as a boundary: what `namespaces` and the access log make `build`
+//! write, checked on the resources themselves. Small policies written inline pin one behaviour each.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -135,4 +135,24 @@ fn a_gateway_server_without_the_mutual_hop_is_caught_by_m025() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("error[M025]"), "{stdout}");
+}
+
+#[test]
+fn the_access_log_is_on_by_default_and_can_be_turned_off() {
+    let (_, on, _) = build("log-on", &format!("{HOST}}}\n"));
+    let telemetry = named(&on, "Telemetry", "egressc-access-log");
+    assert_eq!(
+        telemetry["spec"]["selector"]["matchLabels"]["istio"],
+        "egressgateway"
+    );
+    assert_eq!(
+        telemetry["spec"]["accessLogging"][0]["providers"][0]["name"],
+        "envoy"
+    );
+    let off = format!(
+        "{HOST}}}\nmesh {{\n    egress-gateway \"istio-egressgateway\" {{\n        access-log \"off\"\n    }}\n}}\n"
+    );
+    let (code, off, stderr) = build("log-off", &off);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(of_kind(&off, "Telemetry").is_empty());
 }

@@ -12,6 +12,7 @@ mod mesh_config;
 mod metadata;
 mod names;
 mod service_entry;
+mod telemetry;
 mod virtual_service;
 
 use crate::istio::Resource;
@@ -80,7 +81,8 @@ impl HostContext<'_> {
     }
 }
 
-/// Compiles a policy, in a deterministic order: mesh settings first, then each host
+/// Compiles a policy, in a deterministic order: mesh settings first (with the gateway's
+/// access log and AuthorizationPolicy), then each host
 /// (sorted by name) with its resources in the order the traffic meets them.
 pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
     let mut out = Vec::new();
@@ -102,6 +104,12 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
             enforced,
         })
         .collect();
+    if let Some(telemetry) = telemetry::gateway_access_log(&policy.mesh, &contexts) {
+        out.push(Compiled {
+            resource: telemetry,
+            origin: policy.mesh.declared_at.into_iter().collect(),
+        });
+    }
     if enforced {
         out.push(Compiled {
             resource: authorization_policy::gateway_authorization(&policy.mesh, &contexts),

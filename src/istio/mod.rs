@@ -11,6 +11,7 @@ mod gateway;
 mod istio_operator;
 mod meta;
 mod service_entry;
+mod telemetry;
 mod virtual_service;
 
 pub use authorization_policy::*;
@@ -19,6 +20,7 @@ pub use gateway::*;
 pub use istio_operator::*;
 pub use meta::*;
 pub use service_entry::*;
+pub use telemetry::*;
 pub use virtual_service::*;
 
 use serde::Serialize;
@@ -36,6 +38,7 @@ pub enum Resource {
     DestinationRule(Object<DestinationRuleSpec>),
     IstioOperator(Object<IstioOperatorSpec>),
     AuthorizationPolicy(Object<AuthorizationPolicySpec>),
+    Telemetry(Object<TelemetrySpec>),
 }
 
 impl Resource {
@@ -55,6 +58,7 @@ impl Resource {
             Resource::DestinationRule(o) => (&o.type_meta, &o.metadata),
             Resource::IstioOperator(o) => (&o.type_meta, &o.metadata),
             Resource::AuthorizationPolicy(o) => (&o.type_meta, &o.metadata),
+            Resource::Telemetry(o) => (&o.type_meta, &o.metadata),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use kdl::KdlNode;
 
+use super::mesh_security;
 use super::reader::Reader;
 use super::values;
 use crate::diagnostic::{Diagnostic, codes};
@@ -77,11 +78,15 @@ fn read_gateway(reader: &mut Reader, node: &KdlNode) -> EgressGateway {
         }
     }
     let mut seen = HashMap::new();
-    for child in reader.children(node, &["selector", "ports"]) {
+    for child in reader.children(node, &["selector", "ports", "access-log"]) {
         if !reader.first_of_its_name(&mut seen, child) {
             continue;
         }
-        if child.name().value() == "selector" {
+        if child.name().value() == "access-log" {
+            if let Some(on) = mesh_security::read_access_log(reader, child) {
+                gateway.access_log = on;
+            }
+        } else if child.name().value() == "selector" {
             gateway.selector = read_selector(reader, child);
         } else {
             reader.properties(child, &[]);

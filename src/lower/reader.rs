@@ -23,6 +23,7 @@ const NODE_HOMES: &[(&str, &str)] = &[
     ("egress-gateway", "`mesh`"),
     ("outbound-traffic-policy", "`mesh`"),
     ("config-namespace", "`mesh`"),
+    ("access-log", "`egress-gateway`"),
     ("selector", "`egress-gateway`"),
     ("ports", "`egress-gateway`"),
     ("tls", "`host`"),

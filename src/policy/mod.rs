@@ -97,6 +97,9 @@ pub struct EgressGateway {
     /// The `ports` node, when the policy lists the ports itself.
     #[serde(skip)]
     pub ports_declared_at: Option<Span>,
+    /// Whether a `Telemetry` resource turns on the gateway's access log (`access-log "off"`
+    /// turns it off).
+    pub access_log: bool,
 }
 
 impl Default for EgressGateway {
@@ -108,6 +111,7 @@ impl Default for EgressGateway {
             selector: BTreeMap::from([("istio".to_owned(), "egressgateway".to_owned())]),
             ports: vec![80, 443],
             ports_declared_at: None,
+            access_log: true,
         }
     }
 }
