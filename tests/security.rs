@@ -1,11 +1,14 @@
-//! The egress gateway as a boundary: what `namespaces` and the access log make `build`
-//! write, checked on the resources themselves. Small policies written inline pin one behaviour each.
+//! The egress gateway as a boundary: what `namespaces`, `network-policy` and the access log
+//! make `build` write, checked on the resources themselves. Small policies written inline pin one behaviour each.
+
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 use serde::Deserialize;
 use serde_json::Value;
+use support::crd_schema::CrdSchemas;
 
 fn build_file(path: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_egressc"))
@@ -155,4 +158,41 @@ fn the_access_log_is_on_by_default_and_can_be_turned_off() {
     let (code, off, stderr) = build("log-off", &off);
     assert_eq!(code, 0, "{stderr}");
     assert!(of_kind(&off, "Telemetry").is_empty());
+}
+
+/// The NetworkPolicy schema of `tests/schemas/` is a real check, not a pass-through.
+#[test]
+fn the_network_policy_schema_rejects_what_kubernetes_rejects() {
+    let schemas = CrdSchemas::shared();
+    let policy = |spec: Value| {
+        serde_json::json!({
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "p", "namespace": "payments"},
+            "spec": spec,
+        })
+    };
+    let good = serde_json::json!({"podSelector": {}, "policyTypes": ["Egress"],
+        "egress": [{"ports": [{"protocol": "UDP", "port": 53}]}]});
+    assert!(schemas.validate(&policy(good)).is_ok());
+    for bad in [
+        serde_json::json!({"policyTypes": ["Egress"]}),
+        serde_json::json!({"podSelector": {}, "policyTypes": ["Outbound"]}),
+        serde_json::json!({"podSelector": {}, "egress": [{"ports": [{"protocol": "ICMP"}]}]}),
+        serde_json::json!({"podSelector": {}, "egress": [{"to": [{"ipBlock": {}}]}]}),
+        serde_json::json!({"podSelector": {}, "egres": []}),
+    ] {
+        assert!(schemas.validate(&policy(bad.clone())).is_err(), "{bad}");
+    }
+}
+
+/// A host leaving from the sidecar needs addresses for the NetworkPolicy to allow it: the
+/// build warns and still writes the resources.
+#[test]
+fn a_sidecar_host_without_addresses_is_warned_about() {
+    let policy = "version 1\nmesh {\n    network-policy {\n        namespaces \"payments\"\n    }\n}\nhost \"api.datadoghq.com\" {\n    tls 443\n    via \"sidecar\"\n}\n";
+    let (code, resources, stderr) = build("sidecar-host", policy);
+    assert_eq!(code, 0);
+    assert_eq!(of_kind(&resources, "NetworkPolicy").len(), 1);
+    insta::assert_snapshot!("sidecar-host-without-addresses", stderr);
 }

@@ -11,6 +11,7 @@ mod gateway;
 mod mesh_config;
 mod metadata;
 mod names;
+mod network_policy;
 mod service_entry;
 mod telemetry;
 mod virtual_service;
@@ -82,7 +83,8 @@ impl HostContext<'_> {
 }
 
 /// Compiles a policy, in a deterministic order: mesh settings first (with the gateway's
-/// access log and AuthorizationPolicy), then each host
+/// access log and AuthorizationPolicy, and the client namespaces' NetworkPolicies), then
+/// each host
 /// (sorted by name) with its resources in the order the traffic meets them.
 pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
     let mut out = Vec::new();
@@ -114,6 +116,19 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
         out.push(Compiled {
             resource: authorization_policy::gateway_authorization(&policy.mesh, &contexts),
             origin: scoped_hosts(policy),
+        });
+    }
+    let network_origin: Vec<Span> = policy
+        .mesh
+        .network_policy
+        .as_ref()
+        .and_then(|n| n.declared_at)
+        .into_iter()
+        .collect();
+    for resource in network_policy::network_policies(policy, &contexts) {
+        out.push(Compiled {
+            resource,
+            origin: network_origin.clone(),
         });
     }
     for context in &contexts {

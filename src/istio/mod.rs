@@ -1,4 +1,4 @@
-//! Typed Istio and Kubernetes resources, shaped exactly as their CRDs define them.
+//! Typed Istio and Kubernetes resources (Kubernetes: `NetworkPolicy`), shaped exactly as their CRDs define them.
 //!
 //! Only the fields egressc reads or writes are modelled; field names follow the CRD's
 //! camelCase through serde. Optional fields are skipped when empty, so the YAML says only what
@@ -10,6 +10,7 @@ mod destination_rule;
 mod gateway;
 mod istio_operator;
 mod meta;
+mod network_policy;
 mod service_entry;
 mod telemetry;
 mod virtual_service;
@@ -19,6 +20,7 @@ pub use destination_rule::*;
 pub use gateway::*;
 pub use istio_operator::*;
 pub use meta::*;
+pub use network_policy::*;
 pub use service_entry::*;
 pub use telemetry::*;
 pub use virtual_service::*;
@@ -39,6 +41,7 @@ pub enum Resource {
     IstioOperator(Object<IstioOperatorSpec>),
     AuthorizationPolicy(Object<AuthorizationPolicySpec>),
     Telemetry(Object<TelemetrySpec>),
+    NetworkPolicy(Object<NetworkPolicySpec>),
 }
 
 impl Resource {
@@ -59,6 +62,7 @@ impl Resource {
             Resource::IstioOperator(o) => (&o.type_meta, &o.metadata),
             Resource::AuthorizationPolicy(o) => (&o.type_meta, &o.metadata),
             Resource::Telemetry(o) => (&o.type_meta, &o.metadata),
+            Resource::NetworkPolicy(o) => (&o.type_meta, &o.metadata),
         }
     }
 }

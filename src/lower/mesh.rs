@@ -28,6 +28,7 @@ pub fn read(reader: &mut Reader, node: &KdlNode, metadata: &Metadata) -> Mesh {
             "egress-gateway",
             "outbound-traffic-policy",
             "config-namespace",
+            "network-policy",
         ],
     );
     for child in children {
@@ -42,6 +43,9 @@ pub fn read(reader: &mut Reader, node: &KdlNode, metadata: &Metadata) -> Mesh {
                 }
             }
             "config-namespace" => config_namespace = read_namespace(reader, child, "namespace"),
+            "network-policy" => {
+                mesh.network_policy = Some(mesh_security::read_network_policy(reader, child));
+            }
             _ => unreachable!("children() returns only allowed nodes"),
         }
     }
@@ -107,7 +111,7 @@ fn read_gateway(reader: &mut Reader, node: &KdlNode) -> EgressGateway {
 }
 
 /// `selector istio="egressgateway"`: the gateway pods' labels, as properties.
-fn read_selector(reader: &mut Reader, node: &KdlNode) -> BTreeMap<String, String> {
+pub(super) fn read_selector(reader: &mut Reader, node: &KdlNode) -> BTreeMap<String, String> {
     reader.no_children(node);
     reader.arguments(node, 0, 0, "arguments (write labels as key=\"value\")");
     let mut selector = BTreeMap::new();

@@ -1,10 +1,75 @@
-//! The `mesh` settings that make the egress gateway a boundary: for now the gateway's
-//! `access-log`. Split from [`super::mesh`] so each file reads one concern.
+//! The `mesh` settings that make the egress gateway a boundary: `network-policy { ... }` and
+//! the gateway's `access-log`. Split from [`super::mesh`] so each file reads one concern.
+
+use std::collections::HashMap;
 
 use kdl::KdlNode;
 
+use super::mesh::{check_namespace, read_selector};
 use super::reader::Reader;
 use crate::diagnostic::{Diagnostic, codes};
+use crate::policy::{NetworkPolicySettings, PodSelection};
+use crate::source::Spanned;
+
+/// `network-policy { namespaces ...; dns namespace=NS { selector ... }; istiod ... }`.
+pub fn read_network_policy(reader: &mut Reader, node: &KdlNode) -> NetworkPolicySettings {
+    reader.properties(node, &[]);
+    reader.arguments(node, 0, 0, "arguments");
+    let mut settings = NetworkPolicySettings {
+        declared_at: Some(reader.head(node)),
+        ..NetworkPolicySettings::default()
+    };
+    let mut seen = HashMap::new();
+    for child in reader.children(node, &["namespaces", "dns", "istiod"]) {
+        if !reader.first_of_its_name(&mut seen, child) {
+            continue;
+        }
+        match child.name().value() {
+            "namespaces" => settings.namespaces = read_namespace_list(reader, child),
+            "dns" => read_pods(reader, child, &mut settings.dns),
+            _ => read_pods(reader, child, &mut settings.istiod),
+        }
+    }
+    settings
+}
+
+/// `dns namespace="kube-system" { selector k8s-app="kube-dns" }`: either part may be left
+/// out, keeping the default.
+fn read_pods(reader: &mut Reader, node: &KdlNode, pods: &mut PodSelection) {
+    reader.arguments(node, 0, 0, "arguments (write namespace=\"NS\")");
+    for property in reader.properties(node, &["namespace"]) {
+        if let Some(namespace) = reader.string(property, "a namespace")
+            && check_namespace(reader, &namespace)
+        {
+            pods.namespace = namespace.value;
+        }
+    }
+    let mut seen = HashMap::new();
+    for child in reader.children(node, &["selector"]) {
+        if reader.first_of_its_name(&mut seen, child) {
+            pods.selector = read_selector(reader, child);
+        }
+    }
+}
+
+/// `namespaces "a" "b"`: valid namespace names, sorted, each once.
+pub fn read_namespace_list(reader: &mut Reader, node: &KdlNode) -> Vec<Spanned<String>> {
+    reader.properties(node, &[]);
+    reader.no_children(node);
+    let mut namespaces: Vec<Spanned<String>> = Vec::new();
+    for entry in reader.arguments(node, 1, usize::MAX, "namespace") {
+        let Some(namespace) = reader.string(entry, "a namespace") else {
+            continue;
+        };
+        if check_namespace(reader, &namespace)
+            && !namespaces.iter().any(|n| n.value == namespace.value)
+        {
+            namespaces.push(namespace);
+        }
+    }
+    namespaces.sort_by(|a, b| a.value.cmp(&b.value));
+    namespaces
+}
 
 /// `access-log "on"` (the default) or `"off"`.
 pub fn read_access_log(reader: &mut Reader, node: &KdlNode) -> Option<bool> {

@@ -6,6 +6,7 @@
 //! `schemas/policy-model.schema.json`.
 
 mod address;
+mod security;
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 pub use address::Address;
+pub use security::{NetworkPolicySettings, PodSelection};
 
 use crate::source::{Span, Spanned};
 
@@ -61,6 +63,9 @@ pub enum RuleLevel {
 pub struct Mesh {
     pub egress_gateway: EgressGateway,
     pub outbound_traffic_policy: OutboundTrafficPolicy,
+    /// NetworkPolicies for the client namespaces, when the policy asks for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_policy: Option<NetworkPolicySettings>,
     /// Namespace of the generated ServiceEntries, VirtualServices and host DestinationRules.
     pub config_namespace: String,
     /// Labels and annotations of the mesh-wide resources (the defaults of the file that
@@ -76,6 +81,7 @@ impl Default for Mesh {
         Mesh {
             egress_gateway: EgressGateway::default(),
             outbound_traffic_policy: OutboundTrafficPolicy::RegistryOnly,
+            network_policy: None,
             config_namespace: "istio-system".to_owned(),
             metadata: Metadata::default(),
             declared_at: None,

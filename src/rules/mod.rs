@@ -35,6 +35,7 @@ mod origination_to_wildcard;
 mod passthrough_with_istio_mutual;
 mod port_not_on_gateway;
 mod port_protocol_mismatch;
+mod registry_only_without_network_policy;
 mod resolution_none_through_gateway;
 mod route_kind_mismatch;
 mod route_skips_gateway;
@@ -285,6 +286,13 @@ pub static RULES: &[Rule] = &[
         ALLOW_ANY_OUTBOUND,
         Warning,
         "M026-allow-any-outbound.md",
+        []
+    ),
+    rule!(
+        registry_only_without_network_policy,
+        REGISTRY_ONLY_WITHOUT_NETWORK_POLICY,
+        Info,
+        "M027-registry-only-without-network-policy.md",
         []
     ),
     rule!(
