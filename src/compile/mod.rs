@@ -13,6 +13,7 @@ mod metadata;
 mod names;
 mod network_policy;
 mod service_entry;
+mod sidecar;
 mod telemetry;
 mod virtual_service;
 
@@ -82,9 +83,7 @@ impl HostContext<'_> {
     }
 }
 
-/// Compiles a policy, in a deterministic order: mesh settings first (with the gateway's
-/// access log and AuthorizationPolicy, and the client namespaces' NetworkPolicies), then
-/// each host
+/// Compiles a policy, in a deterministic order: mesh settings first, then each host
 /// (sorted by name) with its resources in the order the traffic meets them.
 pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
     let mut out = Vec::new();
@@ -106,31 +105,7 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
             enforced,
         })
         .collect();
-    if let Some(telemetry) = telemetry::gateway_access_log(&policy.mesh, &contexts) {
-        out.push(Compiled {
-            resource: telemetry,
-            origin: policy.mesh.declared_at.into_iter().collect(),
-        });
-    }
-    if enforced {
-        out.push(Compiled {
-            resource: authorization_policy::gateway_authorization(&policy.mesh, &contexts),
-            origin: scoped_hosts(policy),
-        });
-    }
-    let network_origin: Vec<Span> = policy
-        .mesh
-        .network_policy
-        .as_ref()
-        .and_then(|n| n.declared_at)
-        .into_iter()
-        .collect();
-    for resource in network_policy::network_policies(policy, &contexts) {
-        out.push(Compiled {
-            resource,
-            origin: network_origin.clone(),
-        });
-    }
+    push_mesh_security(policy, &contexts, &mut out);
     for context in &contexts {
         let host = context.host;
         let origin = || host.declared_at.clone();
@@ -163,4 +138,35 @@ fn scoped_hosts(policy: &Policy) -> Vec<Span> {
         .filter(|h| h.via.value == Via::Gateway && !h.namespaces.is_empty())
         .flat_map(|h| h.declared_at.iter().copied())
         .collect()
+}
+
+/// The resources that make the gateway a boundary, after the mesh config: the gateway's
+/// access log and AuthorizationPolicy, the per-namespace Sidecars and NetworkPolicies.
+fn push_mesh_security(policy: &Policy, contexts: &[HostContext], out: &mut Vec<Compiled>) {
+    let mesh_origin: Vec<Span> = policy.mesh.declared_at.into_iter().collect();
+    let mut push = |resource: Resource, origin: Vec<Span>| {
+        out.push(Compiled { resource, origin });
+    };
+    if let Some(telemetry) = telemetry::gateway_access_log(&policy.mesh, contexts) {
+        push(telemetry, mesh_origin.clone());
+    }
+    if policy.gateway_enforces_namespaces() {
+        push(
+            authorization_policy::gateway_authorization(&policy.mesh, contexts),
+            scoped_hosts(policy),
+        );
+    }
+    for sidecar in sidecar::registry_only_sidecars(&policy.mesh, contexts) {
+        push(sidecar, mesh_origin.clone());
+    }
+    let network_origin: Vec<Span> = policy
+        .mesh
+        .network_policy
+        .as_ref()
+        .and_then(|n| n.declared_at)
+        .into_iter()
+        .collect();
+    for network_policy in network_policy::network_policies(policy, contexts) {
+        push(network_policy, network_origin.clone());
+    }
 }

@@ -12,6 +12,7 @@ mod istio_operator;
 mod meta;
 mod network_policy;
 mod service_entry;
+mod sidecar;
 mod telemetry;
 mod virtual_service;
 
@@ -22,6 +23,7 @@ pub use istio_operator::*;
 pub use meta::*;
 pub use network_policy::*;
 pub use service_entry::*;
+pub use sidecar::*;
 pub use telemetry::*;
 pub use virtual_service::*;
 
@@ -41,6 +43,7 @@ pub enum Resource {
     IstioOperator(Object<IstioOperatorSpec>),
     AuthorizationPolicy(Object<AuthorizationPolicySpec>),
     Telemetry(Object<TelemetrySpec>),
+    Sidecar(Object<SidecarSpec>),
     NetworkPolicy(Object<NetworkPolicySpec>),
 }
 
@@ -62,6 +65,7 @@ impl Resource {
             Resource::IstioOperator(o) => (&o.type_meta, &o.metadata),
             Resource::AuthorizationPolicy(o) => (&o.type_meta, &o.metadata),
             Resource::Telemetry(o) => (&o.type_meta, &o.metadata),
+            Resource::Sidecar(o) => (&o.type_meta, &o.metadata),
             Resource::NetworkPolicy(o) => (&o.type_meta, &o.metadata),
         }
     }

@@ -40,12 +40,18 @@ pub fn read(reader: &mut Reader, node: &KdlNode, metadata: &Metadata) -> Mesh {
             "outbound-traffic-policy" => {
                 if let Some(policy) = read_outbound(reader, child) {
                     mesh.outbound_traffic_policy = policy;
+                    if policy == OutboundTrafficPolicy::RegistryOnly {
+                        mesh.registry_only_namespaces =
+                            mesh_security::read_outbound_namespaces(reader, child);
+                    } else {
+                        mesh_security::namespaces_need_registry_only(reader, child);
+                    }
                 }
             }
-            "config-namespace" => config_namespace = read_namespace(reader, child, "namespace"),
             "network-policy" => {
                 mesh.network_policy = Some(mesh_security::read_network_policy(reader, child));
             }
+            "config-namespace" => config_namespace = read_namespace(reader, child, "namespace"),
             _ => unreachable!("children() returns only allowed nodes"),
         }
     }
@@ -159,7 +165,6 @@ pub(super) fn read_selector(reader: &mut Reader, node: &KdlNode) -> BTreeMap<Str
 
 fn read_outbound(reader: &mut Reader, node: &KdlNode) -> Option<OutboundTrafficPolicy> {
     reader.properties(node, &[]);
-    reader.no_children(node);
     let args = reader.arguments(node, 1, 1, "mode");
     let mode = reader.string(args.first()?, "the outbound traffic policy")?;
     match mode.value.as_str() {

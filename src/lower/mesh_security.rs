@@ -1,5 +1,6 @@
-//! The `mesh` settings that make the egress gateway a boundary: `network-policy { ... }` and
-//! the gateway's `access-log`. Split from [`super::mesh`] so each file reads one concern.
+//! The `mesh` settings that make the egress gateway a boundary: `network-policy { ... }`,
+//! `outbound-traffic-policy "registry-only" { namespaces ... }` and the gateway's
+//! `access-log`. Split from [`super::mesh`] so each file reads one concern.
 
 use std::collections::HashMap;
 
@@ -69,6 +70,35 @@ pub fn read_namespace_list(reader: &mut Reader, node: &KdlNode) -> Vec<Spanned<S
     }
     namespaces.sort_by(|a, b| a.value.cmp(&b.value));
     namespaces
+}
+
+/// The children block of `outbound-traffic-policy "registry-only" { namespaces ... }`.
+pub fn read_outbound_namespaces(reader: &mut Reader, node: &KdlNode) -> Vec<Spanned<String>> {
+    let mut namespaces = Vec::new();
+    let mut seen = HashMap::new();
+    for child in reader.children(node, &["namespaces"]) {
+        if reader.first_of_its_name(&mut seen, child) {
+            namespaces = read_namespace_list(reader, child);
+        }
+    }
+    namespaces
+}
+
+/// A children block on `outbound-traffic-policy "allow-any"`: there is nothing to roll out.
+pub fn namespaces_need_registry_only(reader: &mut Reader, node: &KdlNode) {
+    if let Some(children) = node.children() {
+        reader.report(
+            Diagnostic::error(
+                codes::MISPLACED,
+                "`namespaces` only applies to `outbound-traffic-policy \"registry-only\"`",
+            )
+            .primary(
+                reader.span(children.span()),
+                "with \"allow-any\" no namespace is limited",
+            )
+            .help("remove the block, or write \"registry-only\" to roll it out namespace by namespace"),
+        );
+    }
 }
 
 /// `access-log "on"` (the default) or `"off"`.

@@ -63,6 +63,10 @@ pub enum RuleLevel {
 pub struct Mesh {
     pub egress_gateway: EgressGateway,
     pub outbound_traffic_policy: OutboundTrafficPolicy,
+    /// With `registry-only`: the namespaces that get it through `Sidecar` resources, while
+    /// the mesh-wide mode stays `ALLOW_ANY` (a gradual roll-out). Empty: mesh-wide.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registry_only_namespaces: Vec<Spanned<String>>,
     /// NetworkPolicies for the client namespaces, when the policy asks for them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_policy: Option<NetworkPolicySettings>,
@@ -81,6 +85,7 @@ impl Default for Mesh {
         Mesh {
             egress_gateway: EgressGateway::default(),
             outbound_traffic_policy: OutboundTrafficPolicy::RegistryOnly,
+            registry_only_namespaces: Vec::new(),
             network_policy: None,
             config_namespace: "istio-system".to_owned(),
             metadata: Metadata::default(),

@@ -1,5 +1,5 @@
-//! The mesh settings that make the egress gateway a boundary beyond the mesh itself:
-//! NetworkPolicies for the client namespaces.
+//! The mesh settings that make the egress gateway a boundary: NetworkPolicies for the client
+//! namespaces, REGISTRY_ONLY per namespace, and the gateway's access log.
 //!
 //! Like the rest of the model, these say what the policy means; which resources carry them is
 //! [`crate::compile`]'s business.
