@@ -283,3 +283,24 @@ fn a_gateway_server_without_the_mutual_hop_is_caught_by_m025() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("error[M025]"), "{stdout}");
 }
+
+/// The guard judges the NetworkPolicies the build writes with M028 and M029: with DNS,
+/// istiod and the gateway somewhere else than Istio's defaults, they still allow them.
+#[test]
+fn custom_selectors_still_build_clean() {
+    let policy = format!(
+        "{HOST}    namespaces \"payments\"\n}}\nmesh {{\n    egress-gateway \"egress\" namespace=\"egress-system\" {{\n        selector app=\"egress\"\n    }}\n    network-policy {{\n        dns namespace=\"dns-system\" {{ selector app=\"coredns\"; }}\n        istiod namespace=\"istio-control\" {{ selector app=\"istiod\"; }}\n    }}\n}}\n"
+    );
+    let (code, resources, stderr) = build("custom-selectors", &policy);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let egress = &named(&resources, "NetworkPolicy", "egressc-payments")["spec"]["egress"];
+    assert_eq!(
+        egress[0]["to"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
+        "dns-system"
+    );
+    assert_eq!(
+        egress[2]["to"][0]["podSelector"]["matchLabels"]["app"],
+        "egress"
+    );
+}

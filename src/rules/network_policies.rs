@@ -89,9 +89,10 @@ fn labels_of(selector: Option<&LabelSelector>) -> BTreeMap<String, String> {
 }
 
 impl EgressGroup<'_> {
-    /// Does some rule allow UDP port 53 to the cluster DNS pods (`k8s-app: kube-dns` in
-    /// `kube-system`, as both kube-dns and CoreDNS are labelled) or to any IP block (a
-    /// node-local DNS cache is reached by its link-local IP)?
+    /// Does some rule allow DNS? A rule that lists UDP port 53 is meant for DNS wherever it
+    /// points (clusters run DNS under many labels, or as a node-local cache reached by IP);
+    /// a rule for every port counts only toward everywhere, an IP block, or the cluster DNS
+    /// pods (`k8s-app: kube-dns` in `kube-system`, as kube-dns and CoreDNS are labelled).
     pub fn allows_dns(&self) -> bool {
         let labels = BTreeMap::from([("k8s-app".to_owned(), "kube-dns".to_owned())]);
         let dns = Pods {
@@ -100,13 +101,15 @@ impl EgressGroup<'_> {
             ports: Vec::new(),
         };
         self.rules().any(|rule| {
-            let port = rule.ports.is_empty() || rule.ports.iter().any(|p| covers(p, "UDP", 53));
-            let to = rule.to.is_empty()
-                || rule
-                    .to
-                    .iter()
-                    .any(|peer| peer.ip_block.is_some() || self.peer_matches(peer, &dns));
-            port && to
+            if rule.ports.iter().any(|p| covers(p, "UDP", 53)) {
+                return true;
+            }
+            rule.ports.is_empty()
+                && (rule.to.is_empty()
+                    || rule
+                        .to
+                        .iter()
+                        .any(|peer| peer.ip_block.is_some() || self.peer_matches(peer, &dns)))
         })
     }
 

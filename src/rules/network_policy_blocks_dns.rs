@@ -7,9 +7,9 @@
 //! upstream, and without it every lookup goes to the cluster DNS. Apps fail with name
 //! resolution errors, the sidecar cannot resolve `DNS` ServiceEntries, and nothing in Istio
 //! tells why. The pods are judged by every egress policy of the namespace that applies to
-//! them ([`super::network_policies`]). DNS counts as allowed toward the cluster DNS pods
-//! (`k8s-app: kube-dns` in `kube-system`), everywhere (`to` empty) or toward any IP block (a
-//! node-local cache is reached by IP).
+//! them ([`super::network_policies`]). A rule that lists UDP 53 counts as DNS wherever it
+//! points; a rule for every port counts only toward everywhere, an IP block (a node-local
+//! cache) or the cluster DNS pods (`k8s-app: kube-dns` in `kube-system`).
 
 use super::network_policies::egress_groups;
 use super::{Finding, Index};
@@ -75,6 +75,12 @@ mod tests {
             "egress: [{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: istio-system}}}]}]",
         );
         assert_eq!(findings(&format!("{DENY_ALL}---\n{istio}")).len(), 1);
+        // UDP 53 listed explicitly is DNS, wherever the cluster runs it.
+        let custom = dns.replace(
+            "egress: [{ports:",
+            "egress: [{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: dns-system}}}], ports:",
+        );
+        assert!(findings(&format!("{DENY_ALL}---\n{custom}")).is_empty());
         assert!(findings(&format!("{DENY_ALL}---\n{dns}")).is_empty());
         // In another namespace it does not count.
         let elsewhere = dns.replace("namespace: payments", "namespace: orders");
