@@ -304,3 +304,27 @@ fn custom_selectors_still_build_clean() {
         "egress"
     );
 }
+
+/// The pods every client needs are never cut off: no NetworkPolicy in the gateway's, istiod's
+/// or DNS's namespace, and no REGISTRY_ONLY Sidecar in the root namespace, where it would be
+/// every namespace's default.
+#[test]
+fn infrastructure_namespaces_are_never_limited() {
+    let policy = format!(
+        "{HOST}    namespaces \"istio-system\" \"kube-system\" \"payments\"\n}}\nmesh {{\n    network-policy\n}}\n"
+    );
+    let (code, resources, stderr) = build("infrastructure", &policy);
+    assert_eq!(code, 0, "{stderr}");
+    let namespaces: Vec<&str> = of_kind(&resources, "NetworkPolicy")
+        .iter()
+        .map(|p| p["metadata"]["namespace"].as_str().unwrap())
+        .collect();
+    assert_eq!(namespaces, ["payments"]);
+    let root = "version 1\nmesh {\n    outbound-traffic-policy \"registry-only\" {\n        namespaces \"istio-system\" \"payments\"\n    }\n}\nhost \"a.example.com\" {\n    tls 443\n}\n";
+    let (code, _, stderr) = build("root-sidecar", root);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("error[E016]: REGISTRY_ONLY cannot be rolled out to `istio-system`"),
+        "{stderr}"
+    );
+}

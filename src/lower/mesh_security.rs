@@ -81,8 +81,30 @@ pub fn read_outbound_namespaces(reader: &mut Reader, node: &KdlNode) -> Vec<Span
             namespaces = read_namespace_list(reader, child);
         }
     }
+    // A Sidecar without workloadSelector in Istio's root namespace is the default of every
+    // namespace without its own: it would switch the whole mesh, not roll anything out.
+    namespaces.retain(|namespace| {
+        if namespace.value != ISTIO_ROOT_NAMESPACE {
+            return true;
+        }
+        reader.report(
+            Diagnostic::error(
+                codes::INVALID_VALUE,
+                format!("REGISTRY_ONLY cannot be rolled out to `{ISTIO_ROOT_NAMESPACE}`"),
+            )
+            .primary(
+                namespace.span,
+                "a Sidecar here would be the default of every namespace",
+            )
+            .help("leave out the `namespaces` block to make the whole mesh REGISTRY_ONLY"),
+        );
+        false
+    });
     namespaces
 }
+
+/// Istio's root namespace, where a namespace-wide Sidecar applies mesh-wide.
+const ISTIO_ROOT_NAMESPACE: &str = "istio-system";
 
 /// A children block on `outbound-traffic-policy "allow-any"`: there is nothing to roll out.
 pub fn namespaces_need_registry_only(reader: &mut Reader, node: &KdlNode) {

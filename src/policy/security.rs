@@ -65,17 +65,27 @@ impl PodSelection {
 }
 
 impl Policy {
-    /// The namespaces that get a NetworkPolicy: those the hosts name and those listed in
-    /// `network-policy`; empty without `network-policy`.
+    /// The namespaces that get a NetworkPolicy: those the hosts name, those REGISTRY_ONLY is
+    /// rolled out to, and those listed in `network-policy`; empty without `network-policy`.
+    ///
+    /// Never the namespaces of the egress gateway, istiod or the cluster DNS: a default-deny
+    /// egress policy there would cut off the very pods every client needs.
     pub fn network_policy_namespaces(&self) -> BTreeSet<&str> {
         let Some(settings) = &self.mesh.network_policy else {
             return BTreeSet::new();
         };
+        let infrastructure = [
+            self.mesh.egress_gateway.namespace.as_str(),
+            settings.istiod.namespace.as_str(),
+            settings.dns.namespace.as_str(),
+        ];
         self.hosts
             .iter()
             .flat_map(|h| h.namespaces.iter())
-            .chain(settings.namespaces.iter())
+            .chain(&self.mesh.registry_only_namespaces)
+            .chain(&settings.namespaces)
             .map(|n| n.value.as_str())
+            .filter(|n| !infrastructure.contains(n))
             .collect()
     }
 }
