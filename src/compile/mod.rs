@@ -83,8 +83,10 @@ impl HostContext<'_> {
     }
 }
 
-/// Compiles a policy, in a deterministic order: mesh settings first, then each host
-/// (sorted by name) with its resources in the order the traffic meets them.
+/// Compiles a policy, in a deterministic order: mesh settings first, then what makes the
+/// gateway a boundary (access log, AuthorizationPolicy, Sidecars and NetworkPolicies by
+/// namespace), then each host (sorted by name) with its resources in the order the traffic
+/// meets them.
 pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
     let mut out = Vec::new();
     if options.mesh_config == MeshConfigFormat::IstioOperator {
