@@ -108,3 +108,55 @@ fn target_ports(index: &Index, gateway: &Gateway, port: u32) -> Vec<u32> {
         .collect::<Option<Vec<u32>>>()
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn findings(yaml: &str) -> Vec<Finding> {
+        crate::rules::tests::run_rule(check, yaml)
+    }
+
+    /// An HTTP egress gateway leg for `a.example.com`, its Service (80 -> 8080), and a
+    /// NetworkPolicy in `payments` whose third rule is `{GATEWAY_RULE}`.
+    fn input(export_to: &str, gateway_rule: &str) -> String {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: Gateway\n\
+             metadata: {{name: gw, namespace: istio-system}}\n\
+             spec: {{selector: {{istio: egressgateway}}, servers: [{{port: {{number: 80, name: http, protocol: HTTP}}, hosts: [a.example.com]}}]}}\n\
+             ---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n\
+             metadata: {{name: vs, namespace: istio-system}}\n\
+             spec: {{hosts: [a.example.com], gateways: [mesh, gw], exportTo: [{export_to}], http: [\
+             {{match: [{{gateways: [mesh], port: 80}}], route: [{{destination: {{host: istio-egressgateway.istio-system.svc.cluster.local, port: {{number: 80}}}}}}]}},\
+             {{match: [{{gateways: [gw], port: 80}}], route: [{{destination: {{host: a.example.com, port: {{number: 80}}}}}}]}}]}}\n\
+             ---\napiVersion: v1\nkind: Service\n\
+             metadata: {{name: istio-egressgateway, namespace: istio-system}}\n\
+             spec: {{selector: {{istio: egressgateway}}, ports: [{{name: http2, port: 80, targetPort: 8080}}]}}\n\
+             ---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n\
+             metadata: {{name: np, namespace: payments}}\n\
+             spec: {{podSelector: {{}}, policyTypes: [Egress], egress: [{{ports: [{{protocol: UDP, port: 53}}]}}, {gateway_rule}]}}\n"
+        )
+    }
+
+    const TO_GATEWAY: &str = "to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: istio-system}}, podSelector: {matchLabels: {istio: egressgateway}}}]";
+
+    #[test]
+    fn the_container_port_behind_the_service_port_is_what_counts() {
+        let on = |ports: &str| input("\"*\"", &format!("{{{TO_GATEWAY}, ports: [{ports}]}}"));
+        assert!(findings(&on("{port: 8080}")).is_empty());
+        assert_eq!(findings(&on("{port: 80}")).len(), 1);
+        assert!(
+            findings(&on("{port: http2}")).is_empty(),
+            "a named port is not judged"
+        );
+        assert!(findings(&input("\"*\"", &format!("{{{TO_GATEWAY}}}"))).is_empty());
+    }
+
+    #[test]
+    fn only_namespaces_routed_through_the_gateway_are_judged() {
+        let blocked = "{to: [{podSelector: {}}]}";
+        assert_eq!(findings(&input("\"*\"", blocked)).len(), 1);
+        assert_eq!(findings(&input("payments", blocked)).len(), 1);
+        assert!(findings(&input("orders", blocked)).is_empty());
+    }
+}

@@ -121,3 +121,56 @@ fn guarded(index: &Index, namespace: &str) -> bool {
                 .is_none_or(|s| s.match_labels.is_empty() && s.match_expressions.is_empty())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn findings(yaml: &str) -> Vec<Finding> {
+        crate::rules::tests::run_rule(check, yaml)
+    }
+
+    const MESH: &str = "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\n\
+        metadata: {name: m, namespace: istio-system}\n\
+        spec: {meshConfig: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}}\n";
+
+    fn entry(export_to: &str) -> String {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n\
+             metadata: {{name: e, namespace: istio-egress}}\n\
+             spec: {{hosts: [a.example.com], location: MESH_EXTERNAL, exportTo: [{export_to}]}}\n"
+        )
+    }
+
+    #[test]
+    fn only_client_namespaces_of_a_registry_only_mesh_are_judged() {
+        assert_eq!(
+            findings(&format!("{MESH}---\n{}", entry("payments"))).len(),
+            1
+        );
+        // Istio's own namespace is no client, and without mesh config the mode is unknown.
+        assert!(findings(&format!("{MESH}---\n{}", entry("istio-system"))).is_empty());
+        assert!(findings(&entry("payments")).is_empty());
+        let allow_any = "apiVersion: networking.istio.io/v1\nkind: Sidecar\n\
+            metadata: {name: s, namespace: payments}\n\
+            spec: {outboundTrafficPolicy: {mode: ALLOW_ANY}}\n";
+        assert!(findings(&format!("{MESH}---\n{}---\n{allow_any}", entry("payments"))).is_empty());
+    }
+
+    #[test]
+    fn only_a_policy_for_every_pod_guards_the_namespace() {
+        let policy = |selector: &str| {
+            format!(
+                "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n\
+                 metadata: {{name: p, namespace: payments}}\n\
+                 spec: {{podSelector: {selector}, policyTypes: [Egress]}}\n"
+            )
+        };
+        let input =
+            |selector: &str| format!("{MESH}---\n{}---\n{}", entry("payments"), policy(selector));
+        assert!(findings(&input("{}")).is_empty());
+        assert_eq!(findings(&input("{matchLabels: {app: web}}")).len(), 1);
+        let ingress_only = input("{}").replace("[Egress]", "[Ingress]");
+        assert_eq!(findings(&ingress_only).len(), 1);
+    }
+}
