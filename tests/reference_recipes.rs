@@ -604,11 +604,15 @@ const KINDS: [&str; 5] = [
     "IstioOperator",
 ];
 
+/// Kinds that change what is recorded, not where bytes go or how they are encrypted: the
+/// `Telemetry` that turns on the egress gateway's access log, which egressc writes by default.
+const WITHOUT_ROUTING_MEANING: [&str; 1] = ["Telemetry"];
+
 fn meaning(resources: &[Value]) -> Meaning {
     for resource in resources {
         let kind = text(resource, "/kind").unwrap_or_default();
         assert!(
-            KINDS.contains(&kind),
+            KINDS.contains(&kind) || WITHOUT_ROUTING_MEANING.contains(&kind),
             "no meaning is extracted from kind {kind:?}; teach `meaning` about it"
         );
     }

@@ -7,7 +7,6 @@
 //! invisible and the route to its subset would fail with 503 (no cluster).
 
 use super::HostContext;
-use super::gateway::hop_is_istio_mutual;
 use super::metadata::{clients, object_meta};
 use crate::istio::{
     ClientTls, DestinationRuleSpec, NETWORKING_V1, Object, PortSelector, PortTrafficPolicy,
@@ -23,7 +22,7 @@ pub fn gateway_subset(context: &HostContext) -> Resource {
         .host
         .ports
         .iter()
-        .filter(|port| hop_is_istio_mutual(port))
+        .filter(|port| context.hop_is_istio_mutual(port))
         .map(|port| PortTrafficPolicy {
             port: PortSelector {
                 number: port.number.value,

@@ -5,6 +5,12 @@
 //! for origination, so the plain HTTP is not in the clear between pods and the gateway can
 //! route on the SNI the sidecar sets; for TCP, because that SNI is the only name a raw TCP
 //! stream carries. Plain HTTP is routed by its Host header.
+//!
+//! When the gateway enforces namespaces (a host is limited with `namespaces`), every server
+//! is ISTIO_MUTUAL: the gateway learns the caller's identity only from the client
+//! certificate of a hop it terminates, and one server without it would leave the
+//! AuthorizationPolicy blind there (M025). `tls` is then wrapped in the mutual-TLS hop and
+//! forwarded as TCP, plain `http` is served as HTTPS over it, as in Istio's recipes.
 
 use super::HostContext;
 use super::metadata::object_meta;
@@ -19,7 +25,13 @@ pub fn gateway(context: &HostContext) -> Resource {
         .host
         .ports
         .iter()
-        .map(|port| server(port, &context.host.name.value))
+        .map(|port| {
+            server(
+                port,
+                &context.host.name.value,
+                context.hop_is_istio_mutual(port),
+            )
+        })
         .collect();
     let spec = GatewaySpec {
         selector: gateway.selector.clone(),
@@ -29,13 +41,14 @@ pub fn gateway(context: &HostContext) -> Resource {
     Resource::Gateway(Object::new(NETWORKING_V1, "Gateway", metadata, spec))
 }
 
-fn server(port: &PortDecl, host: &str) -> Server {
+fn server(port: &PortDecl, host: &str, mutual: bool) -> Server {
     let number = port.number.value;
-    let (name, protocol, mode) = match (port.protocol, port.originate_tls.is_some()) {
-        (Protocol::Tls, _) => ("tls", "TLS", Some("PASSTHROUGH")),
+    let (name, protocol, mode) = match (port.protocol, mutual) {
+        (Protocol::Tls, false) => ("tls", "TLS", Some("PASSTHROUGH")),
         (Protocol::Http, false) => ("http", "HTTP", None),
         (Protocol::Http, true) => ("https", "HTTPS", Some("ISTIO_MUTUAL")),
-        (Protocol::Tcp, _) => ("tls", "TLS", Some("ISTIO_MUTUAL")),
+        // A TCP hop is always mutual: its SNI is the only name the stream carries.
+        (Protocol::Tls, true) | (Protocol::Tcp, _) => ("tls", "TLS", Some("ISTIO_MUTUAL")),
     };
     Server {
         port: ServerPort {
@@ -50,8 +63,8 @@ fn server(port: &PortDecl, host: &str) -> Server {
     }
 }
 
-/// Whether the sidecar -> gateway hop of this port is Istio mutual TLS (the subset's
-/// traffic policy and the Gateway server must agree on it).
+/// Whether the hop of this port is Istio mutual TLS when the gateway does not enforce
+/// namespaces (see [`super::HostContext::hop_is_istio_mutual`]).
 pub fn hop_is_istio_mutual(port: &PortDecl) -> bool {
     match port.protocol {
         Protocol::Tls => false,

@@ -10,9 +10,15 @@ use crate::policy::{self, EgressGateway, Mesh};
 use super::metadata::object_meta;
 
 pub fn istio_operator(mesh: &Mesh) -> Resource {
+    // REGISTRY_ONLY for listed namespaces only is a roll-out: the mesh stays ALLOW_ANY and
+    // Sidecars limit those namespaces (see `sidecar`).
     let mode = match mesh.outbound_traffic_policy {
-        policy::OutboundTrafficPolicy::RegistryOnly => "REGISTRY_ONLY",
-        policy::OutboundTrafficPolicy::AllowAny => "ALLOW_ANY",
+        policy::OutboundTrafficPolicy::RegistryOnly if mesh.registry_only_namespaces.is_empty() => {
+            "REGISTRY_ONLY"
+        }
+        policy::OutboundTrafficPolicy::RegistryOnly | policy::OutboundTrafficPolicy::AllowAny => {
+            "ALLOW_ANY"
+        }
     };
     let gateway = &mesh.egress_gateway;
     let spec = IstioOperatorSpec {

@@ -5,16 +5,20 @@
 //! [`crate::validate`] has refused every known mistake: what reaches it is buildable.
 //! Every resource records the policy spans it came from, so later checks can point at them.
 
+mod authorization_policy;
 mod destination_rules;
 mod gateway;
 mod mesh_config;
 mod metadata;
 mod names;
+mod network_policy;
 mod service_entry;
+mod sidecar;
+mod telemetry;
 mod virtual_service;
 
 use crate::istio::Resource;
-use crate::policy::{Host, Mesh, Policy, Via};
+use crate::policy::{Host, Mesh, Policy, PortDecl, Via};
 use crate::source::Span;
 
 /// A compiled resource and the policy declarations that produced it.
@@ -44,11 +48,20 @@ pub(crate) struct HostContext<'a> {
     pub host: &'a Host,
     pub slug: &'a str,
     pub mesh: &'a Mesh,
+    /// Whether the gateway checks each caller's namespace
+    /// ([`Policy::gateway_enforces_namespaces`]): then every hop to it is Istio mutual TLS.
+    pub enforced: bool,
 }
 
 impl HostContext<'_> {
     pub fn via_gateway(&self) -> bool {
         self.host.via.value == Via::Gateway
+    }
+
+    /// Whether the sidecar -> gateway hop of this port is Istio mutual TLS (the subset's
+    /// traffic policy and the Gateway server must agree on it).
+    pub fn hop_is_istio_mutual(&self, port: &PortDecl) -> bool {
+        self.enforced || gateway::hop_is_istio_mutual(port)
     }
 
     /// The host the last hop connects to: the concrete server behind a wildcard, or the host.
@@ -70,8 +83,10 @@ impl HostContext<'_> {
     }
 }
 
-/// Compiles a policy, in a deterministic order: mesh settings first, then each host
-/// (sorted by name) with its resources in the order the traffic meets them.
+/// Compiles a policy, in a deterministic order: mesh settings first, then what makes the
+/// gateway a boundary (access log, AuthorizationPolicy, Sidecars and NetworkPolicies by
+/// namespace), then each host (sorted by name) with its resources in the order the traffic
+/// meets them.
 pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
     let mut out = Vec::new();
     if options.mesh_config == MeshConfigFormat::IstioOperator {
@@ -81,12 +96,20 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
         });
     }
     let slugs = names::HostSlugs::new(&policy.hosts);
-    for host in &policy.hosts {
-        let context = HostContext {
+    let enforced = policy.gateway_enforces_namespaces();
+    let contexts: Vec<HostContext> = policy
+        .hosts
+        .iter()
+        .map(|host| HostContext {
             host,
             slug: slugs.get(&host.name.value),
             mesh: &policy.mesh,
-        };
+            enforced,
+        })
+        .collect();
+    push_mesh_security(policy, &contexts, &mut out);
+    for context in &contexts {
+        let host = context.host;
         let origin = || host.declared_at.clone();
         let mut push = |resource: Option<Resource>| {
             if let Some(resource) = resource {
@@ -96,15 +119,56 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
                 });
             }
         };
-        push(Some(service_entry::service_entry(&context)));
+        push(Some(service_entry::service_entry(context)));
         if context.via_gateway() {
-            push(Some(gateway::gateway(&context)));
-            push(Some(destination_rules::gateway_subset(&context)));
+            push(Some(gateway::gateway(context)));
+            push(Some(destination_rules::gateway_subset(context)));
         }
-        push(destination_rules::tls_origination(&context));
+        push(destination_rules::tls_origination(context));
         if context.via_gateway() {
-            push(Some(virtual_service::through_gateway(&context)));
+            push(Some(virtual_service::through_gateway(context)));
         }
     }
     out
+}
+
+/// Where the gateway's enforcement comes from: the hosts through it limited to namespaces.
+fn scoped_hosts(policy: &Policy) -> Vec<Span> {
+    policy
+        .hosts
+        .iter()
+        .filter(|h| h.via.value == Via::Gateway && !h.namespaces.is_empty())
+        .flat_map(|h| h.declared_at.iter().copied())
+        .collect()
+}
+
+/// The resources that make the gateway a boundary, after the mesh config: the gateway's
+/// access log and AuthorizationPolicy, the per-namespace Sidecars and NetworkPolicies.
+fn push_mesh_security(policy: &Policy, contexts: &[HostContext], out: &mut Vec<Compiled>) {
+    let mesh_origin: Vec<Span> = policy.mesh.declared_at.into_iter().collect();
+    let mut push = |resource: Resource, origin: Vec<Span>| {
+        out.push(Compiled { resource, origin });
+    };
+    if let Some(telemetry) = telemetry::gateway_access_log(&policy.mesh, contexts) {
+        push(telemetry, mesh_origin.clone());
+    }
+    if policy.gateway_enforces_namespaces() {
+        push(
+            authorization_policy::gateway_authorization(&policy.mesh, contexts),
+            scoped_hosts(policy),
+        );
+    }
+    for sidecar in sidecar::registry_only_sidecars(&policy.mesh, contexts) {
+        push(sidecar, mesh_origin.clone());
+    }
+    let network_origin: Vec<Span> = policy
+        .mesh
+        .network_policy
+        .as_ref()
+        .and_then(|n| n.declared_at)
+        .into_iter()
+        .collect();
+    for network_policy in network_policy::network_policies(policy, contexts) {
+        push(network_policy, network_origin.clone());
+    }
 }

@@ -4,7 +4,9 @@
 //! SNI for passthrough, `http` routes for HTTP, `tcp` routes for TCP (after the gateway has
 //! terminated the mutual-TLS hop). The first hop goes to the gateway Service's subset for this
 //! host on the same port; the second, bound to the Gateway, to the host itself, on the
-//! origination port when TLS is originated.
+//! origination port when TLS is originated. When the gateway enforces namespaces, `tls`
+//! arrives inside the mutual-TLS hop: the sidecar still matches the app's SNI, and the
+//! gateway forwards what it decrypted by `tcp` route.
 
 use super::HostContext;
 use super::metadata::{clients_and_gateway, object_meta};
@@ -63,15 +65,27 @@ pub fn through_gateway(context: &HostContext) -> Resource {
                 }),
             },
         );
-        let routes = match port.protocol {
-            Protocol::Tls => &mut spec.tls,
-            Protocol::Http => &mut spec.http,
-            Protocol::Tcp => &mut spec.tcp,
-        };
-        routes.extend([to_gateway, to_host]);
+        match port.protocol {
+            // Through a mutual-TLS hop the gateway terminates Istio's TLS and forwards the
+            // app's own TLS as an opaque stream: a `tcp` route, as Istio's recipe writes it.
+            Protocol::Tls if context.hop_is_istio_mutual(port) => {
+                spec.tls.push(to_gateway);
+                spec.tcp.push(without_sni(to_host));
+            }
+            Protocol::Tls => spec.tls.extend([to_gateway, to_host]),
+            Protocol::Http => spec.http.extend([to_gateway, to_host]),
+            Protocol::Tcp => spec.tcp.extend([to_gateway, to_host]),
+        }
     }
     let metadata = object_meta(context.name(""), config_namespace, &host.metadata);
     Resource::VirtualService(Object::new(NETWORKING_V1, "VirtualService", metadata, spec))
+}
+
+fn without_sni(mut route: Route) -> Route {
+    for m in &mut route.matches {
+        m.sni_hosts.clear();
+    }
+    route
 }
 
 fn route(gateway: &str, port: u16, sni_hosts: &[String], destination: Destination) -> Route {

@@ -251,6 +251,32 @@ pub const ALLOW_ANY_OUTBOUND: Code = mistake(
     "`outboundTrafficPolicy: ALLOW_ANY` while egress is meant to be controlled",
 );
 
+pub const REGISTRY_ONLY_WITHOUT_NETWORK_POLICY: Code = mistake(
+    "M027",
+    "registry-only-without-network-policy",
+    "a namespace under REGISTRY_ONLY that no egress NetworkPolicy guards against pods without a sidecar",
+);
+pub const NETWORK_POLICY_BLOCKS_DNS: Code = mistake(
+    "M028",
+    "network-policy-blocks-dns",
+    "an egress NetworkPolicy that allows no DNS (UDP 53)",
+);
+pub const NETWORK_POLICY_BLOCKS_EGRESS_GATEWAY: Code = mistake(
+    "M029",
+    "network-policy-blocks-egress-gateway",
+    "an egress NetworkPolicy that blocks the egress gateway its namespace routes through",
+);
+pub const SIDECAR_HIDES_ISTIO_SYSTEM: Code = mistake(
+    "M030",
+    "sidecar-hides-istio-system",
+    "a Sidecar whose egress hosts hide the istio-system namespace",
+);
+pub const SIDECAR_HOST_WITHOUT_ADDRESSES: Code = mistake(
+    "M031",
+    "sidecar-host-without-addresses",
+    "a host leaving from the sidecar without addresses, in a namespace with a generated NetworkPolicy",
+);
+
 /// Every code, in order. Tests check ids are unique and sorted.
 pub const ALL: &[Code] = &[
     KDL_SYNTAX,
@@ -302,6 +328,11 @@ pub const ALL: &[Code] = &[
     NO_SERVER_VERIFICATION,
     AUTHORIZATION_WITHOUT_MUTUAL_HOP,
     ALLOW_ANY_OUTBOUND,
+    REGISTRY_ONLY_WITHOUT_NETWORK_POLICY,
+    NETWORK_POLICY_BLOCKS_DNS,
+    NETWORK_POLICY_BLOCKS_EGRESS_GATEWAY,
+    SIDECAR_HIDES_ISTIO_SYSTEM,
+    SIDECAR_HOST_WITHOUT_ADDRESSES,
 ];
 
 /// Finds a code by its id (`M001`, any case) or its name (`tls-inside-tls`).

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use kdl::KdlNode;
 
+use super::mesh_security;
 use super::reader::Reader;
 use super::values;
 use crate::diagnostic::{Diagnostic, codes};
@@ -27,6 +28,7 @@ pub fn read(reader: &mut Reader, node: &KdlNode, metadata: &Metadata) -> Mesh {
             "egress-gateway",
             "outbound-traffic-policy",
             "config-namespace",
+            "network-policy",
         ],
     );
     for child in children {
@@ -38,7 +40,16 @@ pub fn read(reader: &mut Reader, node: &KdlNode, metadata: &Metadata) -> Mesh {
             "outbound-traffic-policy" => {
                 if let Some(policy) = read_outbound(reader, child) {
                     mesh.outbound_traffic_policy = policy;
+                    if policy == OutboundTrafficPolicy::RegistryOnly {
+                        mesh.registry_only_namespaces =
+                            mesh_security::read_outbound_namespaces(reader, child);
+                    } else {
+                        mesh_security::namespaces_need_registry_only(reader, child);
+                    }
                 }
+            }
+            "network-policy" => {
+                mesh.network_policy = Some(mesh_security::read_network_policy(reader, child));
             }
             "config-namespace" => config_namespace = read_namespace(reader, child, "namespace"),
             _ => unreachable!("children() returns only allowed nodes"),
@@ -77,11 +88,15 @@ fn read_gateway(reader: &mut Reader, node: &KdlNode) -> EgressGateway {
         }
     }
     let mut seen = HashMap::new();
-    for child in reader.children(node, &["selector", "ports"]) {
+    for child in reader.children(node, &["selector", "ports", "access-log"]) {
         if !reader.first_of_its_name(&mut seen, child) {
             continue;
         }
-        if child.name().value() == "selector" {
+        if child.name().value() == "access-log" {
+            if let Some(on) = mesh_security::read_access_log(reader, child) {
+                gateway.access_log = on;
+            }
+        } else if child.name().value() == "selector" {
             gateway.selector = read_selector(reader, child);
         } else {
             reader.properties(child, &[]);
@@ -102,7 +117,7 @@ fn read_gateway(reader: &mut Reader, node: &KdlNode) -> EgressGateway {
 }
 
 /// `selector istio="egressgateway"`: the gateway pods' labels, as properties.
-fn read_selector(reader: &mut Reader, node: &KdlNode) -> BTreeMap<String, String> {
+pub(super) fn read_selector(reader: &mut Reader, node: &KdlNode) -> BTreeMap<String, String> {
     reader.no_children(node);
     reader.arguments(node, 0, 0, "arguments (write labels as key=\"value\")");
     let mut selector = BTreeMap::new();
@@ -150,7 +165,6 @@ fn read_selector(reader: &mut Reader, node: &KdlNode) -> BTreeMap<String, String
 
 fn read_outbound(reader: &mut Reader, node: &KdlNode) -> Option<OutboundTrafficPolicy> {
     reader.properties(node, &[]);
-    reader.no_children(node);
     let args = reader.arguments(node, 1, 1, "mode");
     let mode = reader.string(args.first()?, "the outbound traffic policy")?;
     match mode.value.as_str() {

@@ -7,6 +7,7 @@
 
 mod host;
 mod mesh;
+mod mesh_security;
 mod metadata;
 mod reader;
 mod rules;

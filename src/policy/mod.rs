@@ -6,6 +6,7 @@
 //! `schemas/policy-model.schema.json`.
 
 mod address;
+mod security;
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 pub use address::Address;
+pub use security::{NetworkPolicySettings, PodSelection};
 
 use crate::source::{Span, Spanned};
 
@@ -61,6 +63,13 @@ pub enum RuleLevel {
 pub struct Mesh {
     pub egress_gateway: EgressGateway,
     pub outbound_traffic_policy: OutboundTrafficPolicy,
+    /// With `registry-only`: the namespaces that get it through `Sidecar` resources, while
+    /// the mesh-wide mode stays `ALLOW_ANY` (a gradual roll-out). Empty: mesh-wide.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registry_only_namespaces: Vec<Spanned<String>>,
+    /// NetworkPolicies for the client namespaces, when the policy asks for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_policy: Option<NetworkPolicySettings>,
     /// Namespace of the generated ServiceEntries, VirtualServices and host DestinationRules.
     pub config_namespace: String,
     /// Labels and annotations of the mesh-wide resources (the defaults of the file that
@@ -76,6 +85,8 @@ impl Default for Mesh {
         Mesh {
             egress_gateway: EgressGateway::default(),
             outbound_traffic_policy: OutboundTrafficPolicy::RegistryOnly,
+            registry_only_namespaces: Vec::new(),
+            network_policy: None,
             config_namespace: "istio-system".to_owned(),
             metadata: Metadata::default(),
             declared_at: None,
@@ -97,6 +108,9 @@ pub struct EgressGateway {
     /// The `ports` node, when the policy lists the ports itself.
     #[serde(skip)]
     pub ports_declared_at: Option<Span>,
+    /// Whether a `Telemetry` resource turns on the gateway's access log (`access-log "off"`
+    /// turns it off).
+    pub access_log: bool,
 }
 
 impl Default for EgressGateway {
@@ -108,6 +122,7 @@ impl Default for EgressGateway {
             selector: BTreeMap::from([("istio".to_owned(), "egressgateway".to_owned())]),
             ports: vec![80, 443],
             ports_declared_at: None,
+            access_log: true,
         }
     }
 }
@@ -124,6 +139,18 @@ impl EgressGateway {
 pub enum OutboundTrafficPolicy {
     RegistryOnly,
     AllowAny,
+}
+
+impl Policy {
+    /// Whether the egress gateway enforces who may use which host: true as soon as one host
+    /// through it is limited to `namespaces`. Then every hop to the gateway is Istio mutual
+    /// TLS, so the gateway knows each caller's namespace, and an AuthorizationPolicy allows
+    /// each host only to its clients (and denies everything else).
+    pub fn gateway_enforces_namespaces(&self) -> bool {
+        self.hosts
+            .iter()
+            .any(|h| h.via.value == Via::Gateway && !h.namespaces.is_empty())
+    }
 }
 
 /// Labels and annotations added to generated resources, beside `managed-by`.

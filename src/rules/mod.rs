@@ -14,6 +14,7 @@ pub mod hops;
 pub mod host_map;
 pub mod hosts;
 pub mod index;
+pub mod network_policies;
 pub mod routes;
 
 mod allow_any_outbound;
@@ -27,14 +28,18 @@ mod hidden_by_export_to;
 mod hidden_by_sidecar;
 mod host_not_in_gateway;
 mod istio_mutual_not_originated;
+mod network_policy_blocks_dns;
+mod network_policy_blocks_egress_gateway;
 mod no_server_verification;
 mod origination_to_wildcard;
 mod passthrough_with_istio_mutual;
 mod port_not_on_gateway;
 mod port_protocol_mismatch;
+mod registry_only_without_network_policy;
 mod resolution_none_through_gateway;
 mod route_kind_mismatch;
 mod route_skips_gateway;
+mod sidecar_hides_istio_system;
 mod tcp_without_addresses;
 mod tls_inside_tls;
 mod unknown_gateway;
@@ -281,6 +286,34 @@ pub static RULES: &[Rule] = &[
         ALLOW_ANY_OUTBOUND,
         Warning,
         "M026-allow-any-outbound.md",
+        []
+    ),
+    rule!(
+        registry_only_without_network_policy,
+        REGISTRY_ONLY_WITHOUT_NETWORK_POLICY,
+        Info,
+        "M027-registry-only-without-network-policy.md",
+        []
+    ),
+    rule!(
+        network_policy_blocks_dns,
+        NETWORK_POLICY_BLOCKS_DNS,
+        Error,
+        "M028-network-policy-blocks-dns.md",
+        []
+    ),
+    rule!(
+        network_policy_blocks_egress_gateway,
+        NETWORK_POLICY_BLOCKS_EGRESS_GATEWAY,
+        Error,
+        "M029-network-policy-blocks-egress-gateway.md",
+        []
+    ),
+    rule!(
+        sidecar_hides_istio_system,
+        SIDECAR_HIDES_ISTIO_SYSTEM,
+        Warning,
+        "M030-sidecar-hides-istio-system.md",
         []
     ),
 ];

@@ -13,6 +13,9 @@ use crate::policy::{Host, Policy, PortDecl, Protocol, Via};
 
 pub fn check(policy: &Policy, diagnostics: &mut Diagnostics) {
     let gateway = &policy.mesh.egress_gateway;
+    // When the gateway enforces namespaces every server is ISTIO_MUTUAL, so plain HTTP and
+    // TLS share a port by SNI like any two mutual-TLS servers.
+    let enforced = policy.gateway_enforces_namespaces();
     let mut families: BTreeMap<u16, (&Host, &PortDecl)> = BTreeMap::new();
     for host in policy.hosts.iter().filter(|h| h.via.value == Via::Gateway) {
         for port in &host.ports {
@@ -37,7 +40,8 @@ pub fn check(policy: &Policy, diagnostics: &mut Diagnostics) {
             match families.get(&number) {
                 // One host's port declared twice is `conflicting-protocols`, reported there.
                 Some((other_host, other))
-                    if is_plain_http(other) != is_plain_http(port)
+                    if !enforced
+                        && is_plain_http(other) != is_plain_http(port)
                         && other_host.name.value != host.name.value =>
                 {
                     diagnostics.push(clash(host, port, other_host, other));

@@ -10,6 +10,7 @@ mod cidr_through_gateway;
 mod conflicting_protocols;
 mod gateway_ports;
 mod origination_to_wildcard;
+mod sidecar_host_without_addresses;
 mod tcp_without_addresses;
 mod tls_inside_tls;
 mod unresolvable_wildcard;
@@ -26,4 +27,5 @@ pub fn validate(policy: &Policy, diagnostics: &mut Diagnostics) {
     gateway_ports::check(policy, diagnostics);
     cidr_through_gateway::check(policy, diagnostics);
     origination_to_wildcard::check(policy, diagnostics);
+    sidecar_host_without_addresses::check(policy, diagnostics);
 }

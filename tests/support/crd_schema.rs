@@ -1,5 +1,6 @@
 //! Test support: checks a rendered Kubernetes resource against the `OpenAPI`
-//! v3 schemas of Istio's `CustomResourceDefinition`s in `../shared/istio-crds/`.
+//! v3 schemas of Istio's `CustomResourceDefinition`s in `../shared/istio-crds/`, and of the
+//! Kubernetes kinds egressc writes, in CRD form, in `tests/schemas/`.
 //!
 //! This module owns the answer to "would the API server accept this object?"
 //! for the tests, without a cluster. It implements Kubernetes *structural
@@ -88,6 +89,14 @@ impl CrdSchemas {
             .collect();
         files.sort();
         assert!(!files.is_empty(), "no *.yaml CRDs in {}", dir.display());
+        // Kubernetes' own kinds that egressc writes, described in CRD form.
+        let kubernetes = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas");
+        files.extend(
+            std::fs::read_dir(&kubernetes)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", kubernetes.display()))
+                .map(|entry| entry.expect("readable directory entry").path())
+                .filter(|path| path.extension().is_some_and(|ext| ext == "yaml")),
+        );
 
         let mut schemas = BTreeMap::new();
         for file in &files {

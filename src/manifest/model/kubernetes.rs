@@ -39,6 +39,21 @@ pub struct NetworkPolicy {
     pub pod_selector: Option<LabelSelector>,
     #[serde(default)]
     pub policy_types: Vec<String>,
+    #[serde(default)]
+    pub egress: Vec<NetworkPolicyEgressRule>,
+}
+
+impl NetworkPolicy {
+    /// Does it limit egress? With `policyTypes` unset, Kubernetes includes Egress exactly
+    /// when the policy has egress rules.
+    pub fn limits_egress(&self) -> bool {
+        if self.policy_types.is_empty() {
+            return !self.egress.is_empty();
+        }
+        self.policy_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case("Egress"))
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -46,4 +61,47 @@ pub struct NetworkPolicy {
 pub struct LabelSelector {
     #[serde(default)]
     pub match_labels: BTreeMap<String, String>,
+    /// Only whether there are any is read: the rules cannot evaluate them.
+    #[serde(default)]
+    pub match_expressions: Vec<serde::de::IgnoredAny>,
+}
+
+/// One egress rule: connections to any of `to` (everywhere when empty) on any of `ports`
+/// (every port when empty) are allowed.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NetworkPolicyEgressRule {
+    #[serde(default)]
+    pub to: Vec<NetworkPolicyPeer>,
+    #[serde(default)]
+    pub ports: Vec<NetworkPolicyPort>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkPolicyPeer {
+    #[serde(default)]
+    pub pod_selector: Option<LabelSelector>,
+    #[serde(default)]
+    pub namespace_selector: Option<LabelSelector>,
+    #[serde(default)]
+    pub ip_block: Option<IpBlock>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct IpBlock {
+    #[serde(default)]
+    pub cidr: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkPolicyPort {
+    /// `TCP` when unset.
+    #[serde(default)]
+    pub protocol: Option<String>,
+    /// Every port of the protocol when unset; a name is a container port's name.
+    #[serde(default)]
+    pub port: Option<IntOrString>,
+    #[serde(default)]
+    pub end_port: Option<u32>,
 }

@@ -30,7 +30,7 @@ use super::host_map::HostMap;
 use super::hosts;
 use crate::manifest::{
     AuthorizationPolicy, DestinationRule, Gateway, HttpRouteSpec, KnownKind, Manifest, MeshConfig,
-    Service, ServiceEntry, Sidecar, Spec, VirtualService,
+    NetworkPolicy, Service, ServiceEntry, Sidecar, Spec, VirtualService,
 };
 
 /// Istio's config root namespace unless the mesh config says otherwise.
@@ -357,6 +357,14 @@ impl<'a> Index<'a> {
         self.of_kind(KnownKind::AuthorizationPolicy)
             .filter_map(|i| match &self.manifests[i].spec {
                 Spec::AuthorizationPolicy(s) => Some((i, s)),
+                _ => None,
+            })
+    }
+
+    pub fn network_policies(&self) -> impl Iterator<Item = (usize, &'a NetworkPolicy)> + '_ {
+        self.of_kind(KnownKind::NetworkPolicy)
+            .filter_map(|i| match &self.manifests[i].spec {
+                Spec::NetworkPolicy(s) => Some((i, s)),
                 _ => None,
             })
     }
