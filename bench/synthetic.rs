@@ -43,6 +43,7 @@ mesh {
     }
     outbound-traffic-policy "registry-only"
     config-namespace "istio-egress"
+    network-policy
 }
 "#;
 
@@ -88,10 +89,15 @@ fn decorate(mut object: Value, index: usize) -> Value {
     let applied = serde_json::to_string(&object).expect("JSON");
     let fields = object.as_object_mut().expect("an object");
     let api_version = fields["apiVersion"].as_str().unwrap_or_default().to_owned();
-    if let Some(group) = api_version.strip_suffix("/v1")
-        && group.ends_with(".istio.io")
-    {
-        fields["apiVersion"] = json!(format!("{group}/v1beta1"));
+    // An older version the API server also serves the kind in.
+    let older = match api_version.as_str() {
+        "networking.istio.io/v1" | "security.istio.io/v1" => Some("v1beta1"),
+        "telemetry.istio.io/v1" => Some("v1alpha1"),
+        _ => None,
+    };
+    if let Some(older) = older {
+        let group = api_version.trim_end_matches("/v1");
+        fields["apiVersion"] = json!(format!("{group}/{older}"));
     }
     let metadata = fields["metadata"].as_object_mut().expect("metadata");
     metadata.insert(

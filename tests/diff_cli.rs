@@ -115,10 +115,15 @@ fn as_served(mut object: Value, index: usize) -> Value {
     let applied = serde_json::to_string(&object).unwrap();
     let fields = object.as_object_mut().unwrap();
     let api_version = fields["apiVersion"].as_str().unwrap().to_owned();
-    if let Some(group) = api_version.strip_suffix("/v1")
-        && group.ends_with(".istio.io")
-    {
-        fields["apiVersion"] = json!(format!("{group}/v1beta1"));
+    // An older version the API server also serves the kind in.
+    let older = match api_version.as_str() {
+        "networking.istio.io/v1" | "security.istio.io/v1" => Some("v1beta1"),
+        "telemetry.istio.io/v1" => Some("v1alpha1"),
+        _ => None,
+    };
+    if let Some(older) = older {
+        let group = api_version.trim_end_matches("/v1");
+        fields["apiVersion"] = json!(format!("{group}/{older}"));
     }
     let metadata = fields["metadata"].as_object_mut().unwrap();
     metadata.insert(
@@ -267,7 +272,7 @@ fn json_names_each_differing_field_by_pointer() {
     let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(
         report["summary"],
-        json!({"add": 1, "change": 1, "remove": 0, "unchanged": 8})
+        json!({"add": 1, "change": 1, "remove": 0, "unchanged": 9})
     );
 }
 
@@ -343,7 +348,7 @@ fn an_empty_directory_has_everything_to_add() {
     fs::create_dir_all(&dir).unwrap();
     let output = diff_in(&dir, POLICY, &["--stat"]);
     assert_eq!(code(&output), 1);
-    assert_eq!(stdout(&output), "10 to add, 0 to change, 0 to remove\n");
+    assert_eq!(stdout(&output), "11 to add, 0 to change, 0 to remove\n");
 }
 
 #[test]

@@ -27,6 +27,11 @@ fn generated() -> String {
     let mut versions: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     let mut maps: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for ((group, kind, version), schema) in CrdSchemas::shared().served() {
+        // The tests also hold schemas of Kubernetes kinds egressc writes; only Istio's
+        // protobuf-backed kinds get the normalisation this table drives.
+        if !group.ends_with(".istio.io") {
+            continue;
+        }
         versions
             .entry((group.clone(), kind.clone()))
             .or_default()
