@@ -61,21 +61,29 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
         if !matches!(action.as_str(), "ALLOW" | "DENY" | "CUSTOM") {
             continue;
         }
+        // egressc writes one policy with a rule per host for thousands of Gateways: the
+        // identity conditions are read once, and a Gateway whose servers all terminate
+        // Istio mTLS is passed over without looking at each rule.
+        let identity_rules: Vec<(&AuthorizationRule, Identity)> = policy
+            .rules
+            .iter()
+            .map(|rule| (rule, identity(rule)))
+            .filter(|(_, identity)| !(identity.positive.is_empty() && identity.negative.is_empty()))
+            .collect();
+        if identity_rules.is_empty() {
+            continue;
+        }
         for (gateway_index, gateway) in index.gateways() {
-            if !selects(index, policy_index, policy, gateway) {
+            if !has_plain_server(gateway) || !selects(index, policy_index, policy, gateway) {
                 continue;
             }
-            for rule in &policy.rules {
-                let identity = identity(rule);
-                if identity.positive.is_empty() && identity.negative.is_empty() {
-                    continue;
-                }
+            for (rule, identity) in &identity_rules {
                 let servers = plain_servers(index, gateway, rule);
                 if servers.is_empty() {
                     continue;
                 }
                 let http = servers.iter().any(|s| s.http);
-                let Some(effect) = effect(&action, &identity, http) else {
+                let Some(effect) = effect(&action, identity, http) else {
                     continue;
                 };
                 let ports: Vec<&str> = servers.iter().map(|s| s.text.as_str()).collect();
@@ -109,6 +117,17 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// Does a server of the Gateway not terminate Istio mTLS?
+fn has_plain_server(gateway: &Gateway) -> bool {
+    gateway.servers.iter().any(|server| {
+        !server
+            .tls
+            .as_ref()
+            .and_then(|t| t.mode.as_deref())
+            .is_some_and(|mode| mode.eq_ignore_ascii_case("ISTIO_MUTUAL"))
+    })
 }
 
 /// Does the policy apply to the pods of this Gateway?
