@@ -9,38 +9,68 @@
 use crate::compile::Compiled;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::manifest::{self, Manifest};
-use crate::render;
+use crate::render::{self, Origin};
 use crate::rules::{self, Index, Severities};
+use crate::templates::Rendered;
 
-/// Judges the compiled resources, reporting into `diagnostics`.
+/// Judges the compiled resources as the native writer renders them.
 pub fn guard(compiled: &[Compiled], severities: &Severities, diagnostics: &mut Diagnostics) {
-    let mut manifests: Vec<Manifest> = Vec::with_capacity(compiled.len());
-    let mut origins: Vec<&Compiled> = Vec::with_capacity(compiled.len());
-    for item in compiled {
-        let value = render::to_json(&item.resource);
-        match manifest::from_json(&value) {
+    let rendered: Vec<Rendered> = compiled
+        .iter()
+        .map(|item| Rendered {
+            document: render::native(item),
+            origin: item.origin.clone(),
+            template: None,
+        })
+        .collect();
+    judge(&rendered, severities, diagnostics);
+}
+
+/// Judges rendered documents, natively written or from templates, reporting into
+/// `diagnostics`. A finding on a template's document names the template and the host.
+pub fn judge(rendered: &[Rendered], severities: &Severities, diagnostics: &mut Diagnostics) {
+    let mut manifests: Vec<Manifest> = Vec::with_capacity(rendered.len());
+    let mut origins: Vec<&Rendered> = Vec::with_capacity(rendered.len());
+    for item in rendered {
+        match manifest::from_json(&item.document.value) {
             Ok(Some(manifest)) => {
                 manifests.push(manifest);
                 origins.push(item);
             }
             Ok(None) => {}
+            // Template output was read back through the same model before, so only a
+            // compile bug gets here.
             Err(error) => panic!(
                 "a compiled {} does not read back as a manifest: {error}",
-                item.resource.kind()
+                item.document.kind
             ),
         }
     }
     let index = Index::new(&manifests, "default", None);
     for finding in rules::run(&index, severities) {
         let resource = &manifests[finding.resource].id;
+        let item = origins[finding.resource];
+        let written_by = match (&item.document.origin, &item.document.host) {
+            (Origin::Builtin, _) => String::new(),
+            (Origin::Template(path), Some(host)) => {
+                format!(", written by template `{path}` for host `{host}`")
+            }
+            (Origin::Template(path), None) => format!(", written by template `{path}`"),
+        };
         let mut diagnostic = Diagnostic::new(
             finding.code,
             finding.severity,
-            format!("{} (in the generated {resource})", finding.message),
+            format!(
+                "{} (in the generated {resource}{written_by})",
+                finding.message
+            ),
         );
-        let origin = &origins[finding.resource].origin;
+        let origin = &item.origin;
         if let Some(&span) = origin.first() {
             diagnostic = diagnostic.primary(span, format!("produces {resource}"));
+        }
+        if let Some(template) = item.template {
+            diagnostic = diagnostic.secondary(template, format!("this template writes {resource}"));
         }
         for &related in &finding.related {
             if let Some(&span) = origins[related].origin.first()
@@ -128,6 +158,7 @@ mod tests {
             .map(|resource| Compiled {
                 resource,
                 origin: vec![span],
+                host: Some("httpbin.org".to_owned()),
             })
             .collect();
         (compiled, span)

@@ -35,6 +35,8 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod syntax;
+pub mod target;
+pub mod templates;
 pub mod validate;
 
 use std::path::PathBuf;

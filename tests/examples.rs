@@ -154,7 +154,7 @@ fn every_example_output_checks_clean_at_every_level() {
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("examples-check");
     let _ = std::fs::remove_dir_all(&scratch);
     for (n, example) in examples().iter().enumerate() {
-        for mesh_config in ["istio-operator", "none"] {
+        for mesh_config in ["istio-operator", "configmap", "none"] {
             let out = scratch.join(format!("{n}-{mesh_config}"));
             let output = Command::new(env!("CARGO_BIN_EXE_egressc"))
                 .current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -1,6 +1,6 @@
 //! What `build` and `diff` share: the options that decide what a policy compiles to, and
-//! the run from policy files to guarded resources. `diff` compares exactly what `build`
-//! would write, so both go through this one path.
+//! the run from policy files to guarded, rendered documents. `diff` compares exactly what
+//! `build` would write, so both go through this one path.
 
 use std::path::PathBuf;
 
@@ -8,11 +8,15 @@ use clap::{Args, ValueEnum};
 
 use super::check::SeverityArgs;
 use super::{Outcome, fail, load_policy};
-use crate::compile::{self, Compiled, MeshConfigFormat};
-use crate::diagnostic::Diagnostics;
+use crate::compile::{self, MeshConfigFormat};
 use crate::diagnostic::render::{self as render_diagnostics, Style};
+use crate::diagnostic::{CodeKind, Diagnostics};
 use crate::policy::{Policy, RuleLevel};
+use crate::render::Document;
 use crate::rules::{Level, Severities};
+use crate::source::Sources;
+use crate::target::{self, IstioVersion};
+use crate::templates::{Rendered, TemplateSet};
 use crate::{Loaded, guard};
 
 /// Options that decide what the policy compiles to.
@@ -21,6 +25,17 @@ pub struct CompileArgs {
     /// How to write the mesh-wide settings (outbound traffic policy, egress gateway).
     #[arg(long, value_name = "FORMAT", default_value = "istio-operator")]
     mesh_config: MeshConfigArg,
+
+    /// The Istio release the output is for (`1.MINOR`): `networking.istio.io/v1` from 1.22,
+    /// `v1beta1` before; a policy needing a feature the release lacks is refused.
+    #[arg(long, value_name = "VERSION", default_value_t = IstioVersion::DEFAULT)]
+    istio_version: IstioVersion,
+
+    /// Render with the platform templates in DIR: a file named like a built-in template
+    /// replaces it, `host-*.yaml.j2` and `policy-*.yaml.j2` add resources (see
+    /// docs/templates.md; `egressc init --templates` copies the built-ins out).
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
 
     /// Severity overrides for the rules that judge the output; they override the policy's
     /// `rules` block.
@@ -32,29 +47,85 @@ pub struct CompileArgs {
 enum MeshConfigArg {
     /// An IstioOperator overlay, for `istioctl install -f` (left out of kustomization.yaml).
     IstioOperator,
+    /// Values for the istiod Helm chart (`meshConfig:`); the egress gateway is its own
+    /// `gateway` chart release. Only in a directory layout (not a Kubernetes object).
+    HelmValues,
+    /// The `istio` ConfigMap in istio-system, MeshConfig under its `mesh` key.
+    Configmap,
     /// Leave mesh config out, for platforms that manage it elsewhere.
     None,
 }
 
-/// Loads, compiles and guards the policy files, printing every diagnostic. Returns the
-/// resources `build` writes, or how the run ended (1 when a rule refuses them).
+impl CompileArgs {
+    /// Whether the output holds a document that is no Kubernetes object (chart values),
+    /// which a stream for `kubectl apply` cannot carry.
+    pub fn writes_chart_values(&self) -> bool {
+        matches!(self.mesh_config, MeshConfigArg::HelmValues)
+    }
+}
+
+/// What a successful run produced.
+pub struct Built {
+    /// The policy and its sources, for commands that report against them (`diff`).
+    #[allow(dead_code)]
+    pub loaded: Loaded,
+    /// What `build` writes, in order: the library value `diff` compares.
+    pub documents: Vec<Document>,
+}
+
+/// Loads, compiles, renders and guards the policy files, printing every diagnostic. Returns
+/// the documents `build` writes, or how the run ended (1 when a rule refuses them, 2 for
+/// invalid input, templates included).
 pub fn compile_policy(
     policies: &[PathBuf],
     args: &CompileArgs,
     style: Style,
-) -> Result<(Loaded, Vec<Compiled>), Outcome> {
-    let loaded = load_policy(policies, style)?;
-    let policy = loaded.policy.as_ref().expect("a policy loaded without errors");
+) -> Result<Built, Outcome> {
+    let mut loaded = load_policy(policies, style)?;
+    let policy = loaded
+        .policy
+        .as_ref()
+        .expect("a policy loaded without errors");
+    let mut diagnostics = Diagnostics::default();
+    target::check(policy, args.istio_version, &mut diagnostics);
+    let templates = match &args.templates {
+        Some(dir) => Some(
+            TemplateSet::load(dir, &mut loaded.sources, &mut diagnostics)
+                .map_err(|error| fail(&error))?,
+        ),
+        None => None,
+    };
+    stop_on_errors(&diagnostics, &loaded.sources, style)?;
     let options = compile::Options {
         mesh_config: match args.mesh_config {
             MeshConfigArg::IstioOperator => MeshConfigFormat::IstioOperator,
+            MeshConfigArg::HelmValues => MeshConfigFormat::HelmValues,
+            MeshConfigArg::Configmap => MeshConfigFormat::ConfigMap,
             MeshConfigArg::None => MeshConfigFormat::None,
         },
+        istio: args.istio_version,
     };
     let compiled = compile::compile(policy, options);
     let severities = policy_severities(policy).and_then(|base| args.severities.apply(base))?;
-    let mut diagnostics = Diagnostics::default();
-    guard::guard(&compiled, &severities, &mut diagnostics);
+    let rendered = match &templates {
+        Some(templates) => templates.render(
+            policy,
+            &compiled,
+            args.istio_version,
+            &loaded.sources,
+            &mut diagnostics,
+        ),
+        None => compiled
+            .iter()
+            .map(|item| Rendered {
+                document: crate::render::native(item),
+                origin: item.origin.clone(),
+                template: None,
+            })
+            .collect(),
+    };
+    stop_on_errors(&diagnostics, &loaded.sources, style)?;
+    guard::judge(&rendered, &severities, &mut diagnostics);
     eprint!(
         "{}",
         render_diagnostics::render_all(&diagnostics.sorted(), &loaded.sources, style)
@@ -65,7 +136,32 @@ pub fn compile_policy(
         eprintln!("egressc: refused by {errors} {noun}; nothing was written");
         return Err(Outcome::Refused);
     }
-    Ok((loaded, compiled))
+    Ok(Built {
+        loaded,
+        documents: rendered.into_iter().map(|r| r.document).collect(),
+    })
+}
+
+/// Prints the diagnostics and ends the run when any is an error (input errors: exit 2).
+fn stop_on_errors(
+    diagnostics: &Diagnostics,
+    sources: &Sources,
+    style: Style,
+) -> Result<(), Outcome> {
+    if !diagnostics.has_errors() {
+        return Ok(());
+    }
+    eprint!(
+        "{}",
+        render_diagnostics::render_all(&diagnostics.sorted(), sources, style)
+    );
+    let errors = diagnostics.error_count();
+    let noun = if errors == 1 { "error" } else { "errors" };
+    eprintln!("egressc: {errors} {noun}; nothing was written");
+    Err(match diagnostics.worst_error() {
+        Some(CodeKind::Mistake) => Outcome::Refused,
+        _ => Outcome::Failed,
+    })
 }
 
 /// The policy's `rules` block as severity overrides.

@@ -9,19 +9,22 @@ mod destination_rules;
 mod gateway;
 mod mesh_config;
 mod metadata;
-mod names;
+pub(crate) mod names;
 mod service_entry;
 mod virtual_service;
 
 use crate::istio::Resource;
 use crate::policy::{Host, Mesh, Policy, Via};
 use crate::source::Span;
+use crate::target::IstioVersion;
 
 /// A compiled resource and the policy declarations that produced it.
 #[derive(Clone, Debug)]
 pub struct Compiled {
     pub resource: Resource,
     pub origin: Vec<Span>,
+    /// The host the resource is for; `None` for mesh-wide settings.
+    pub host: Option<String>,
 }
 
 /// Which form the mesh-wide settings are written in.
@@ -30,6 +33,10 @@ pub enum MeshConfigFormat {
     /// An `IstioOperator` overlay for `istioctl install -f`.
     #[default]
     IstioOperator,
+    /// The `istio` ConfigMap in istiod's namespace, `mesh` key.
+    ConfigMap,
+    /// Values for the istiod Helm chart (`meshConfig:`).
+    HelmValues,
     /// Not written: the platform sets mesh config elsewhere.
     None,
 }
@@ -37,6 +44,8 @@ pub enum MeshConfigFormat {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
     pub mesh_config: MeshConfigFormat,
+    /// The Istio release the resources are for: it decides their API version.
+    pub istio: IstioVersion,
 }
 
 /// Everything a host's resources are built from: the host, its slug and the mesh.
@@ -74,10 +83,17 @@ impl HostContext<'_> {
 /// (sorted by name) with its resources in the order the traffic meets them.
 pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
     let mut out = Vec::new();
-    if options.mesh_config == MeshConfigFormat::IstioOperator {
+    let mesh_resource = match options.mesh_config {
+        MeshConfigFormat::IstioOperator => Some(mesh_config::istio_operator(&policy.mesh)),
+        MeshConfigFormat::ConfigMap => Some(mesh_config::config_map(&policy.mesh)),
+        MeshConfigFormat::HelmValues => Some(mesh_config::istiod_values(&policy.mesh)),
+        MeshConfigFormat::None => None,
+    };
+    if let Some(resource) = mesh_resource {
         out.push(Compiled {
-            resource: mesh_config::istio_operator(&policy.mesh),
+            resource,
             origin: policy.mesh.declared_at.into_iter().collect(),
+            host: None,
         });
     }
     let slugs = names::HostSlugs::new(&policy.hosts);
@@ -93,6 +109,7 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
                 out.push(Compiled {
                     resource,
                     origin: origin(),
+                    host: Some(host.name.value.clone()),
                 });
             }
         };
@@ -104,6 +121,12 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
         push(destination_rules::tls_origination(&context));
         if context.via_gateway() {
             push(Some(virtual_service::through_gateway(&context)));
+        }
+    }
+    let api_version = options.istio.networking_api();
+    if api_version != crate::istio::NETWORKING_V1 {
+        for item in &mut out {
+            item.resource.set_networking_api(api_version);
         }
     }
     out

@@ -5,6 +5,7 @@
 //! was meant. These types carry no policy knowledge: [`crate::compile`] fills them in and the
 //! renderer writes them out.
 
+mod config_map;
 mod destination_rule;
 mod gateway;
 mod istio_operator;
@@ -12,6 +13,7 @@ mod meta;
 mod service_entry;
 mod virtual_service;
 
+pub use config_map::*;
 pub use destination_rule::*;
 pub use gateway::*;
 pub use istio_operator::*;
@@ -23,6 +25,11 @@ use serde::Serialize;
 
 /// The API group and version of Istio's networking resources that egressc writes.
 pub const NETWORKING_V1: &str = "networking.istio.io/v1";
+/// The same resources as Istio before 1.22 serves them (see [`crate::target`]).
+pub const NETWORKING_V1BETA1: &str = "networking.istio.io/v1beta1";
+
+/// What [`Resource::kind`] says for the istiod chart's values, which have no `kind`.
+pub const HELM_VALUES_KIND: &str = "HelmValues";
 
 /// One resource egressc can emit.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -33,24 +40,46 @@ pub enum Resource {
     VirtualService(Object<VirtualServiceSpec>),
     DestinationRule(Object<DestinationRuleSpec>),
     IstioOperator(Object<IstioOperatorSpec>),
+    /// The `istio` ConfigMap holding MeshConfig.
+    MeshConfigMap(ConfigMap),
+    /// Values of the istiod Helm chart: not a Kubernetes object.
+    IstiodValues(IstiodValues),
 }
 
 impl Resource {
     pub fn kind(&self) -> &str {
-        &self.meta_and_type().0.kind
+        self.meta_and_type()
+            .map_or(HELM_VALUES_KIND, |(t, _)| &t.kind)
     }
 
-    pub fn metadata(&self) -> &ObjectMeta {
-        self.meta_and_type().1
+    /// The object's metadata; `None` for chart values, which are not an object.
+    pub fn metadata(&self) -> Option<&ObjectMeta> {
+        self.meta_and_type().map(|(_, m)| m)
     }
 
-    fn meta_and_type(&self) -> (&TypeMeta, &ObjectMeta) {
-        match self {
+    /// Serves the networking kinds under another API version of the same group (same fields).
+    pub fn set_networking_api(&mut self, api_version: &str) {
+        let type_meta = match self {
+            Resource::ServiceEntry(o) => &mut o.type_meta,
+            Resource::Gateway(o) => &mut o.type_meta,
+            Resource::VirtualService(o) => &mut o.type_meta,
+            Resource::DestinationRule(o) => &mut o.type_meta,
+            Resource::IstioOperator(_) | Resource::MeshConfigMap(_) | Resource::IstiodValues(_) => {
+                return;
+            }
+        };
+        api_version.clone_into(&mut type_meta.api_version);
+    }
+
+    fn meta_and_type(&self) -> Option<(&TypeMeta, &ObjectMeta)> {
+        Some(match self {
             Resource::ServiceEntry(o) => (&o.type_meta, &o.metadata),
             Resource::Gateway(o) => (&o.type_meta, &o.metadata),
             Resource::VirtualService(o) => (&o.type_meta, &o.metadata),
             Resource::DestinationRule(o) => (&o.type_meta, &o.metadata),
             Resource::IstioOperator(o) => (&o.type_meta, &o.metadata),
-        }
+            Resource::MeshConfigMap(o) => (&o.type_meta, &o.metadata),
+            Resource::IstiodValues(_) => return None,
+        })
     }
 }

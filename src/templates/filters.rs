@@ -1,0 +1,30 @@
+//! The `yaml` filter: writes a value with egressc's YAML writer, so a template quotes every
+//! value as safely for YAML 1.1 readers as egressc itself does (`on` stays a string, not
+//! `true`). Maps and lists come out in block style; `indent=N` indents every line after the
+//! first by N spaces, so `{{ resource.spec | yaml(indent=2) }}` nests under `spec:`.
+
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Error, ErrorKind};
+
+use crate::render::yaml;
+
+#[allow(clippy::needless_pass_by_value)] // minijinja passes keyword arguments by value
+pub fn yaml(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
+    let indent: Option<usize> = kwargs.get("indent")?;
+    kwargs.assert_all_used()?;
+    let json = serde_json::to_value(value).map_err(|error| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("`yaml` cannot write this value: {error}"),
+        )
+    })?;
+    let mut text = String::new();
+    yaml::write_document(&mut text, &json);
+    if text.ends_with('\n') {
+        text.pop();
+    }
+    match indent {
+        Some(width) if width > 0 => Ok(text.replace('\n', &format!("\n{}", " ".repeat(width)))),
+        _ => Ok(text),
+    }
+}

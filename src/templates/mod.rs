@@ -1,0 +1,327 @@
+//! Platform templates (`--templates DIR`): minijinja templates that shape the output's text,
+//! and the extra resources they add per host or per policy.
+//!
+//! This module owns loading a template directory, rendering the overridden and extra
+//! templates, and reading their output back into documents ([`output`]). It never decides
+//! whether the output is correct: the guard judges those documents with every rule, like any
+//! other. Kinds whose built-in template is not overridden are not rendered here at all: the
+//! native writer produces the same bytes ([`builtin`]), much faster.
+//!
+//! Templates are sandboxed: no loader, so no file is read after loading; no function reads
+//! the environment; undefined variables are errors. Errors point at the template file and
+//! line like any diagnostic, because each template is added to the run's [`Sources`].
+
+pub mod builtin;
+mod context;
+mod filters;
+mod output;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+
+use crate::compile::Compiled;
+use crate::diagnostic::{Diagnostic, Diagnostics, codes};
+use crate::policy::Policy;
+use crate::render::{self, Document};
+use crate::source::{SourceId, Sources, Span};
+use crate::target::IstioVersion;
+use builtin::{BUILTINS, Scope};
+pub use context::Shared as Context;
+
+/// A loaded template directory (or none: the built-ins alone).
+pub struct TemplateSet {
+    env: Environment<'static>,
+    /// The templates read from the directory, by name: where each came from.
+    files: BTreeMap<String, TemplateFile>,
+}
+
+struct TemplateFile {
+    path: String,
+    source: SourceId,
+    scope: Option<Scope>,
+}
+
+/// A rendered document with what the guard needs to point at its causes.
+pub struct Rendered {
+    pub document: Document,
+    /// The policy declarations it came from.
+    pub origin: Vec<Span>,
+    /// The first line of the template that wrote it, when a template did.
+    pub template: Option<Span>,
+}
+
+/// An environment with the built-in templates, the `yaml` filter, strict undefined
+/// variables, no auto-escaping, and the block whitespace rules YAML templates need.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_syntax(
+        SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
+    env.add_filter("yaml", filters::yaml);
+    for template in BUILTINS {
+        env.add_template(template.name, template.source)
+            .expect("built-in templates compile");
+    }
+    env
+}
+
+impl TemplateSet {
+    /// The built-in templates only.
+    pub fn builtin() -> TemplateSet {
+        TemplateSet {
+            env: environment(),
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// Reads every template of `dir`, adding them to `sources` for diagnostics. Files that
+    /// are no template egressc knows, and templates that do not parse, are reported.
+    pub fn load(
+        dir: &Path,
+        sources: &mut Sources,
+        diagnostics: &mut Diagnostics,
+    ) -> Result<TemplateSet, String> {
+        let mut set = TemplateSet::builtin();
+        let entries = std::fs::read_dir(dir)
+            .map_err(|error| format!("cannot read templates `{}`: {error}", dir.display()))?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.is_file())
+            .filter(|path| {
+                !path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        paths.sort();
+        for path in paths {
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let scope = builtin::extra_scope(&name);
+            if scope.is_none() && !builtin::is_builtin(&name) {
+                diagnostics.push(unknown_template(&path));
+                continue;
+            }
+            let text = std::fs::read_to_string(&path)
+                .map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
+            let source = sources.add(path.clone(), text.clone());
+            let display = path.display().to_string();
+            if let Err(error) = set.env.add_template_owned(name.clone(), text) {
+                diagnostics.push(template_error(&error, sources, source, &display, None));
+                continue;
+            }
+            set.files.insert(
+                name,
+                TemplateFile {
+                    path: display,
+                    source,
+                    scope,
+                },
+            );
+        }
+        Ok(set)
+    }
+
+    /// Renders one template with a context, as text. For tests and `init`.
+    pub fn render_text(
+        &self,
+        name: &str,
+        context: &serde_json::Value,
+    ) -> Result<String, minijinja::Error> {
+        let template = self.env.get_template(name)?;
+        template.render(minijinja::Value::from(minijinja::value::Serde(context)))
+    }
+
+    /// Every document of the build: resources of kinds not overridden written natively, the
+    /// rest and the extras rendered by their templates and read back. Problems with a
+    /// template or its output are reported into `diagnostics`.
+    pub fn render(
+        &self,
+        policy: &Policy,
+        compiled: &[Compiled],
+        istio: IstioVersion,
+        sources: &Sources,
+        diagnostics: &mut Diagnostics,
+    ) -> Vec<Rendered> {
+        let context = Context::new(policy, istio);
+        let mut out = Vec::with_capacity(compiled.len());
+        let mut start = 0;
+        while start < compiled.len() {
+            // A host's resources are contiguous in compile order.
+            let host = compiled[start].host.as_deref();
+            let end = start
+                + compiled[start..]
+                    .iter()
+                    .take_while(|c| c.host.as_deref() == host)
+                    .count();
+            let group: Vec<&Compiled> = compiled[start..end].iter().collect();
+            for item in &group {
+                let name = builtin::template_for(&item.resource);
+                if self.files.contains_key(name) {
+                    let job = Job {
+                        name,
+                        host,
+                        origin: &item.origin,
+                    };
+                    out.extend(self.run(&job, &context.for_resource(item), sources, diagnostics));
+                } else {
+                    out.push(Rendered {
+                        document: render::native(item),
+                        origin: item.origin.clone(),
+                        template: None,
+                    });
+                }
+            }
+            if let Some(host) = host {
+                let origin = &group[0].origin;
+                let host_context = context.for_host(host, &group);
+                for name in self.extras(Scope::PerHost) {
+                    let job = Job {
+                        name,
+                        host: Some(host),
+                        origin,
+                    };
+                    out.extend(self.run(&job, &host_context, sources, diagnostics));
+                }
+            }
+            start = end;
+        }
+        let policy_context = context.for_policy(compiled);
+        let origin: Vec<Span> = policy.mesh.declared_at.into_iter().collect();
+        for name in self.extras(Scope::PerPolicy) {
+            let job = Job {
+                name,
+                host: None,
+                origin: &origin,
+            };
+            out.extend(self.run(&job, &policy_context, sources, diagnostics));
+        }
+        out
+    }
+
+    fn extras(&self, scope: Scope) -> impl Iterator<Item = &str> {
+        self.files
+            .iter()
+            .filter(move |(_, file)| file.scope == Some(scope))
+            .map(|(name, _)| name.as_str())
+    }
+
+    /// Renders one template and reads its output back into documents.
+    fn run(
+        &self,
+        job: &Job,
+        context: &serde_json::Value,
+        sources: &Sources,
+        diagnostics: &mut Diagnostics,
+    ) -> Vec<Rendered> {
+        let file = &self.files[job.name];
+        let text = match self.render_text(job.name, context) {
+            Ok(text) => text,
+            Err(error) => {
+                let source = self.source_of(&error).unwrap_or(file.source);
+                diagnostics.push(template_error(
+                    &error, sources, source, &file.path, job.host,
+                ));
+                return Vec::new();
+            }
+        };
+        let first_line = sources.get(file.source).line_range(1);
+        let template_span = Span::new(file.source, first_line.start, first_line.end);
+        match output::read(&text, job.name == "istiod-values.yaml.j2") {
+            Ok(values) => values
+                .into_iter()
+                .map(|value| Rendered {
+                    document: Document::from_value(
+                        value,
+                        job.host.map(str::to_owned),
+                        render::Origin::Template(file.path.clone()),
+                    ),
+                    origin: job.origin.to_vec(),
+                    template: Some(template_span),
+                })
+                .collect(),
+            Err(problem) => {
+                diagnostics.push(output::diagnostic(
+                    &problem,
+                    &file.path,
+                    job.host,
+                    template_span,
+                ));
+                Vec::new()
+            }
+        }
+    }
+
+    /// The source of the template an error happened in (an included partial, say).
+    fn source_of(&self, error: &minijinja::Error) -> Option<SourceId> {
+        self.files.get(error.name()?).map(|f| f.source)
+    }
+}
+
+/// One template to render: its name, the host it renders for, and the policy lines behind it.
+struct Job<'a> {
+    name: &'a str,
+    host: Option<&'a str>,
+    origin: &'a [Span],
+}
+
+fn unknown_template(path: &Path) -> Diagnostic {
+    let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
+    Diagnostic::error(
+        codes::TEMPLATE_ERROR,
+        format!("`{}` is not a template egressc knows", path.display()),
+    )
+    .help(format!(
+        "a template overrides a built-in ({}), or adds resources: `host-*.yaml.j2` once a \
+         host, `policy-*.yaml.j2` once a policy; `_*.j2` are partials for `include`",
+        names.join(", ")
+    ))
+}
+
+/// A template that does not parse or render, pointing at the template line.
+fn template_error(
+    error: &minijinja::Error,
+    sources: &Sources,
+    source: SourceId,
+    path: &str,
+    host: Option<&str>,
+) -> Diagnostic {
+    let file = sources.get(source);
+    let range = error
+        .range()
+        .filter(|r| r.end <= file.text.len())
+        .or_else(|| error.line().map(|line| file.line_range(line)))
+        .unwrap_or_else(|| file.line_range(1));
+    let what = error.detail().map_or_else(
+        || error.kind().to_string(),
+        |detail| format!("{}: {detail}", error.kind()),
+    );
+    let message = match host {
+        Some(host) => format!("template `{path}` failed for host `{host}`: {what}"),
+        None => format!("template `{path}` failed: {what}"),
+    };
+    let help = match error.kind() {
+        minijinja::ErrorKind::UndefinedError => {
+            "undefined variables are errors; docs/templates.md lists every variable"
+        }
+        minijinja::ErrorKind::SyntaxError => "see the minijinja syntax (Jinja2's)",
+        _ => "docs/templates.md describes what templates can use",
+    };
+    Diagnostic::error(codes::TEMPLATE_ERROR, message)
+        .primary(Span::new(source, range.start, range.end), "here")
+        .help(help)
+}
