@@ -7,6 +7,7 @@
 mod build;
 mod check;
 mod compile_args;
+mod init;
 mod model;
 mod rule;
 
@@ -35,6 +36,7 @@ use crate::diagnostic::{CodeKind, render};
         egressc build examples/egress-gateway-https-passthrough.kdl\n  \
         egressc build policies/ -o deploy/egress\n  \
         egressc check deploy/egress/\n  \
+        egressc init egress/ --templates\n  \
         egressc rule --list\n\n\
         Exit codes: 0 success, 1 refused (a known mistake), 2 usage, input or I/O error."
 )]
@@ -52,6 +54,7 @@ enum Command {
     Build(build::BuildArgs),
     Check(check::CheckArgs),
     Rule(rule::RuleArgs),
+    Init(init::InitArgs),
     Model(model::ModelArgs),
 }
 
@@ -90,6 +93,7 @@ pub fn main() -> ExitCode {
             check::run(&args, style_for(cli.color, std::io::stdout().is_terminal()))
         }
         Command::Rule(args) => rule::run(&args),
+        Command::Init(args) => init::run(&args),
         Command::Model(args) => model::run(&args, style),
     };
     outcome.into()

@@ -12,6 +12,14 @@ use crate::render::yaml;
 pub fn yaml(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
     let indent: Option<usize> = kwargs.get("indent")?;
     kwargs.assert_all_used()?;
+    // Strict mode lets an undefined attribute reach a filter; writing it as `null` would
+    // hide the typo, so it is the error strict mode promises.
+    if value.is_undefined() {
+        return Err(Error::new(
+            ErrorKind::UndefinedError,
+            "`yaml` was given an undefined value",
+        ));
+    }
     let json = serde_json::to_value(value).map_err(|error| {
         Error::new(
             ErrorKind::InvalidOperation,

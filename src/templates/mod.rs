@@ -16,7 +16,8 @@ mod context;
 mod filters;
 mod output;
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use minijinja::syntax::SyntaxConfig;
@@ -34,6 +35,8 @@ pub use context::Shared as Context;
 /// A loaded template directory (or none: the built-ins alone).
 pub struct TemplateSet {
     env: Environment<'static>,
+    /// Templates that failed in this run: reported once, not once a host.
+    failed: RefCell<HashSet<String>>,
     /// The templates read from the directory, by name: where each came from.
     files: BTreeMap<String, TemplateFile>,
 }
@@ -80,6 +83,7 @@ impl TemplateSet {
     pub fn builtin() -> TemplateSet {
         TemplateSet {
             env: environment(),
+            failed: RefCell::default(),
             files: BTreeMap::new(),
         }
     }
@@ -229,9 +233,14 @@ impl TemplateSet {
         diagnostics: &mut Diagnostics,
     ) -> Vec<Rendered> {
         let file = &self.files[job.name];
+        if self.failed.borrow().contains(job.name) {
+            return Vec::new();
+        }
+        let fail = || self.failed.borrow_mut().insert(job.name.to_owned());
         let text = match self.render_text(job.name, context) {
             Ok(text) => text,
             Err(error) => {
+                fail();
                 let source = self.source_of(&error).unwrap_or(file.source);
                 diagnostics.push(template_error(
                     &error, sources, source, &file.path, job.host,
@@ -255,6 +264,7 @@ impl TemplateSet {
                 })
                 .collect(),
             Err(problem) => {
+                fail();
                 diagnostics.push(output::diagnostic(
                     &problem,
                     &file.path,
@@ -281,13 +291,19 @@ struct Job<'a> {
 
 fn unknown_template(path: &Path) -> Diagnostic {
     let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
+    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+    let near = names
+        .iter()
+        .find(|name| strsim::levenshtein(name, &file_name) <= 3)
+        .map(|name| format!("did you mean `{name}`?\n"))
+        .unwrap_or_default();
     Diagnostic::error(
         codes::TEMPLATE_ERROR,
         format!("`{}` is not a template egressc knows", path.display()),
     )
     .help(format!(
-        "a template overrides a built-in ({}), or adds resources: `host-*.yaml.j2` once a \
-         host, `policy-*.yaml.j2` once a policy; `_*.j2` are partials for `include`",
+        "{near}a template overrides a built-in ({}), or adds resources: `host-*.yaml.j2` \
+         once a host, `policy-*.yaml.j2` once a policy; `_*.j2` are partials for `include`",
         names.join(", ")
     ))
 }
