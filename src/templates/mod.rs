@@ -17,7 +17,7 @@ mod filters;
 mod output;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use minijinja::syntax::SyntaxConfig;
@@ -214,6 +214,7 @@ impl TemplateSet {
             };
             out.extend(self.run(&job, &policy_context, sources, diagnostics));
         }
+        report_duplicates(&out, diagnostics);
         out
     }
 
@@ -287,6 +288,50 @@ struct Job<'a> {
     name: &'a str,
     host: Option<&'a str>,
     origin: &'a [Span],
+}
+
+/// Two documents for one resource (kind, namespace, name): `kubectl apply` would keep the
+/// last, silently, so the build refuses.
+fn report_duplicates(rendered: &[Rendered], diagnostics: &mut Diagnostics) {
+    let mut seen: HashMap<(&str, Option<&str>, &str), &Rendered> = HashMap::new();
+    for item in rendered {
+        let document = &item.document;
+        let key = (
+            document.kind.as_str(),
+            document.namespace.as_deref(),
+            document.name.as_str(),
+        );
+        let Some(first) = seen.insert(key, item) else {
+            continue;
+        };
+        let namespace = document
+            .namespace
+            .as_ref()
+            .map_or_else(String::new, |ns| format!(" in `{ns}`"));
+        let mut diagnostic = Diagnostic::error(
+            codes::TEMPLATE_OUTPUT,
+            format!(
+                "two documents are {} `{}`{namespace}: the cluster would keep only one",
+                document.kind, document.name
+            ),
+        );
+        for (each, label) in [(first, "writes it"), (item, "writes it again")] {
+            if let Some(span) = each.template {
+                diagnostic = if diagnostic.primary_span().is_none() {
+                    diagnostic.primary(span, label)
+                } else {
+                    diagnostic.secondary(span, label)
+                };
+            }
+        }
+        diagnostics.push(diagnostic.help(format!(
+            "give each document its own `metadata.name`; the first is {}",
+            match &first.document.origin {
+                render::Origin::Builtin => "egressc's own".to_owned(),
+                render::Origin::Template(path) => format!("from `{path}`"),
+            }
+        )));
+    }
 }
 
 fn unknown_template(path: &Path) -> Diagnostic {
