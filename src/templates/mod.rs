@@ -144,10 +144,9 @@ impl TemplateSet {
     pub fn render_text(
         &self,
         name: &str,
-        context: &serde_json::Value,
+        context: &minijinja::Value,
     ) -> Result<String, minijinja::Error> {
-        let template = self.env.get_template(name)?;
-        template.render(minijinja::Value::from(minijinja::value::Serde(context)))
+        self.env.get_template(name)?.render(context)
     }
 
     /// Every document of the build: resources of kinds not overridden written natively, the
@@ -229,7 +228,7 @@ impl TemplateSet {
     fn run(
         &self,
         job: &Job,
-        context: &serde_json::Value,
+        context: &minijinja::Value,
         sources: &Sources,
         diagnostics: &mut Diagnostics,
     ) -> Vec<Rendered> {
