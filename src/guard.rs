@@ -9,21 +9,12 @@
 use crate::compile::Compiled;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::manifest::{self, Manifest};
-use crate::render::{self, Origin};
+use crate::render::{self, Origin, Rendered};
 use crate::rules::{self, Index, Severities};
-use crate::templates::Rendered;
 
 /// Judges the compiled resources as the native writer renders them.
 pub fn guard(compiled: &[Compiled], severities: &Severities, diagnostics: &mut Diagnostics) {
-    let rendered: Vec<Rendered> = compiled
-        .iter()
-        .map(|item| Rendered {
-            document: render::native(item),
-            origin: item.origin.clone(),
-            template: None,
-        })
-        .collect();
-    judge(&rendered, severities, diagnostics);
+    judge(&render::natively(compiled), severities, diagnostics);
 }
 
 /// Judges rendered documents, natively written or from templates, reporting into

@@ -16,7 +16,7 @@ use crate::render::Document;
 use crate::rules::{Level, Severities};
 use crate::source::Sources;
 use crate::target::{self, IstioVersion};
-use crate::templates::{Rendered, TemplateSet};
+use crate::templates::TemplateSet;
 use crate::{Loaded, guard};
 
 /// Options that decide what the policy compiles to.
@@ -115,14 +115,7 @@ pub fn compile_policy(
             &loaded.sources,
             &mut diagnostics,
         ),
-        None => compiled
-            .iter()
-            .map(|item| Rendered {
-                document: crate::render::native(item),
-                origin: item.origin.clone(),
-                template: None,
-            })
-            .collect(),
+        None => crate::render::natively(&compiled),
     };
     stop_on_errors(&diagnostics, &loaded.sources, style)?;
     guard::judge(&rendered, &severities, &mut diagnostics);

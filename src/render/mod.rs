@@ -76,16 +76,32 @@ impl Document {
     }
 }
 
+/// A document with what the guard needs to point at its causes.
+pub struct Rendered {
+    pub document: Document,
+    /// The policy declarations it came from.
+    pub origin: Vec<crate::source::Span>,
+    /// The first line of the template that wrote it, when a template did.
+    pub template: Option<crate::source::Span>,
+}
+
+/// Every compiled resource written natively, with its origin: the output without templates.
+pub fn natively(compiled: &[Compiled]) -> Vec<Rendered> {
+    compiled
+        .iter()
+        .map(|item| Rendered {
+            document: native(item),
+            origin: item.origin.clone(),
+            template: None,
+        })
+        .collect()
+}
+
 /// The name chart values are listed under (they have no `metadata.name`).
 pub const ISTIOD_VALUES_NAME: &str = "istiod-values";
 
 pub fn to_json(resource: &Resource) -> serde_json::Value {
     serde_json::to_value(resource).expect("resources serialize to JSON")
-}
-
-/// Every compiled resource written by the native writer, in compile order.
-pub fn documents(compiled: &[Compiled]) -> Vec<Document> {
-    compiled.iter().map(native).collect()
 }
 
 pub fn native(compiled: &Compiled) -> Document {

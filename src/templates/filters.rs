@@ -36,3 +36,47 @@ pub fn yaml(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
         _ => Ok(text),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use minijinja::Environment;
+
+    fn render(source: &str, context: &serde_json::Value) -> String {
+        let mut env = Environment::new();
+        env.add_filter("yaml", super::yaml);
+        env.render_str(
+            source,
+            minijinja::Value::from(minijinja::value::Serde(context)),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn scalars_are_quoted_for_yaml_1_1_readers() {
+        let context = serde_json::json!({"team": "on", "port": 443, "date": "2026-11-22"});
+        assert_eq!(
+            render(
+                "{{ team | yaml }} {{ port | yaml }} {{ date | yaml }}",
+                &context
+            ),
+            "\"on\" 443 \"2026-11-22\""
+        );
+    }
+
+    #[test]
+    fn collections_indent_every_line_after_the_first() {
+        let context = serde_json::json!({"spec": {"hosts": ["a.example", "*.b.example"], "x": {}}});
+        assert_eq!(
+            render("spec:\n  {{ spec | yaml(indent=2) }}\n", &context),
+            "spec:\n  hosts:\n  - a.example\n  - '*.b.example'\n  x: {}"
+        );
+    }
+
+    #[test]
+    fn undefined_values_are_errors_not_null() {
+        let mut env = Environment::new();
+        env.add_filter("yaml", super::yaml);
+        let error = env.render_str("{{ missing | yaml }}", ()).unwrap_err();
+        assert_eq!(error.kind(), minijinja::ErrorKind::UndefinedError);
+    }
+}

@@ -13,24 +13,26 @@
 
 pub mod builtin;
 mod context;
+mod diagnostics;
 mod filters;
 mod output;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 use crate::compile::Compiled;
-use crate::diagnostic::{Diagnostic, Diagnostics, codes};
+use crate::diagnostic::Diagnostics;
 use crate::policy::Policy;
-use crate::render::{self, Document};
+use crate::render::{self, Document, Rendered};
 use crate::source::{SourceId, Sources, Span};
 use crate::target::IstioVersion;
 use builtin::{BUILTINS, Scope};
 pub use context::Shared as Context;
+use diagnostics::{report_duplicates, template_error, unknown_template};
 
 /// A loaded template directory (or none: the built-ins alone).
 pub struct TemplateSet {
@@ -45,15 +47,6 @@ struct TemplateFile {
     path: String,
     source: SourceId,
     scope: Option<Scope>,
-}
-
-/// A rendered document with what the guard needs to point at its causes.
-pub struct Rendered {
-    pub document: Document,
-    /// The policy declarations it came from.
-    pub origin: Vec<Span>,
-    /// The first line of the template that wrote it, when a template did.
-    pub template: Option<Span>,
 }
 
 /// An environment with the built-in templates, the `yaml` filter, strict undefined
@@ -287,101 +280,4 @@ struct Job<'a> {
     name: &'a str,
     host: Option<&'a str>,
     origin: &'a [Span],
-}
-
-/// Two documents for one resource (kind, namespace, name): `kubectl apply` would keep the
-/// last, silently, so the build refuses.
-fn report_duplicates(rendered: &[Rendered], diagnostics: &mut Diagnostics) {
-    let mut seen: HashMap<(&str, Option<&str>, &str), &Rendered> = HashMap::new();
-    for item in rendered {
-        let document = &item.document;
-        let key = (
-            document.kind.as_str(),
-            document.namespace.as_deref(),
-            document.name.as_str(),
-        );
-        let Some(first) = seen.insert(key, item) else {
-            continue;
-        };
-        let namespace = document
-            .namespace
-            .as_ref()
-            .map_or_else(String::new, |ns| format!(" in `{ns}`"));
-        let mut diagnostic = Diagnostic::error(
-            codes::TEMPLATE_OUTPUT,
-            format!(
-                "two documents are {} `{}`{namespace}: the cluster would keep only one",
-                document.kind, document.name
-            ),
-        );
-        for (each, label) in [(first, "writes it"), (item, "writes it again")] {
-            if let Some(span) = each.template {
-                diagnostic = if diagnostic.primary_span().is_none() {
-                    diagnostic.primary(span, label)
-                } else {
-                    diagnostic.secondary(span, label)
-                };
-            }
-        }
-        diagnostics.push(diagnostic.help(format!(
-            "give each document its own `metadata.name`; the first is {}",
-            match &first.document.origin {
-                render::Origin::Builtin => "egressc's own".to_owned(),
-                render::Origin::Template(path) => format!("from `{path}`"),
-            }
-        )));
-    }
-}
-
-fn unknown_template(path: &Path) -> Diagnostic {
-    let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
-    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-    let near = names
-        .iter()
-        .find(|name| strsim::levenshtein(name, &file_name) <= 3)
-        .map(|name| format!("did you mean `{name}`?\n"))
-        .unwrap_or_default();
-    Diagnostic::error(
-        codes::TEMPLATE_ERROR,
-        format!("`{}` is not a template egressc knows", path.display()),
-    )
-    .help(format!(
-        "{near}a template overrides a built-in ({}), or adds resources: `host-*.yaml.j2` \
-         once a host, `policy-*.yaml.j2` once a policy; `_*.j2` are partials for `include`",
-        names.join(", ")
-    ))
-}
-
-/// A template that does not parse or render, pointing at the template line.
-fn template_error(
-    error: &minijinja::Error,
-    sources: &Sources,
-    source: SourceId,
-    path: &str,
-    host: Option<&str>,
-) -> Diagnostic {
-    let file = sources.get(source);
-    let range = error
-        .range()
-        .filter(|r| r.end <= file.text.len())
-        .or_else(|| error.line().map(|line| file.line_range(line)))
-        .unwrap_or_else(|| file.line_range(1));
-    let what = error.detail().map_or_else(
-        || error.kind().to_string(),
-        |detail| format!("{}: {detail}", error.kind()),
-    );
-    let message = match host {
-        Some(host) => format!("template `{path}` failed for host `{host}`: {what}"),
-        None => format!("template `{path}` failed: {what}"),
-    };
-    let help = match error.kind() {
-        minijinja::ErrorKind::UndefinedError => {
-            "undefined variables are errors; docs/templates.md lists every variable"
-        }
-        minijinja::ErrorKind::SyntaxError => "see the minijinja syntax (Jinja2's)",
-        _ => "docs/templates.md describes what templates can use",
-    };
-    Diagnostic::error(codes::TEMPLATE_ERROR, message)
-        .primary(Span::new(source, range.start, range.end), "here")
-        .help(help)
 }
