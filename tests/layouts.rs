@@ -168,3 +168,24 @@ fn mesh_config_as_helm_values_is_a_file_outside_the_kustomization() {
     );
     assert!(!kustomization.contains("- istiod-values.yaml"));
 }
+
+#[test]
+fn per_host_layout_puts_template_extras_beside_their_host() {
+    let dir = scratch("layout-per-host-templates");
+    build_into(
+        &dir,
+        &["--layout", "per-host", "--templates", "examples/templates"],
+    );
+    let files = tree(&dir);
+    for expected in [
+        "api.example.com/prometheusrule-egress-api-example-com.yaml",
+        "wildcard.wikipedia.org/serviceentry-egress-wildcard-wikipedia-org.yaml",
+        "mesh/configmap-egress-inventory.yaml",
+        "mesh/istiooperator-egressc.yaml",
+    ] {
+        assert!(
+            files.contains(&expected.to_owned()),
+            "{expected} in {files:#?}"
+        );
+    }
+}

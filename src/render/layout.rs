@@ -140,3 +140,65 @@ fn kustomization(by_path: &BTreeMap<String, &Document>) -> RenderedFile {
         contents,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::Origin;
+
+    fn document(kind: &str, namespace: &str, name: &str, host: Option<&str>) -> Document {
+        let value = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": kind,
+            "metadata": {"name": name, "namespace": namespace},
+        });
+        Document::from_value(value, host.map(str::to_owned), Origin::Builtin)
+    }
+
+    fn names(files: &[RenderedFile]) -> Vec<&str> {
+        files.iter().map(|f| f.name.as_str()).collect()
+    }
+
+    #[test]
+    fn per_host_directories_are_readable_hostnames() {
+        let documents = [
+            document("ServiceEntry", "ns", "wildcard-b", Some("*.b.example")),
+            document("ServiceEntry", "ns", "a", Some("a.example")),
+            document("ConfigMap", "ns", "inventory", None),
+        ];
+        let files = files(&documents, Layout::PerHost).unwrap();
+        assert_eq!(
+            names(&files),
+            [
+                "a.example/serviceentry-a.yaml",
+                "mesh/configmap-inventory.yaml",
+                "wildcard.b.example/serviceentry-wildcard-b.yaml",
+                KUSTOMIZATION,
+            ]
+        );
+    }
+
+    #[test]
+    fn only_kustomize_and_per_host_write_a_kustomization() {
+        let documents = [document("ServiceEntry", "ns", "a", Some("a.example"))];
+        assert_eq!(
+            names(&files(&documents, Layout::Files).unwrap()),
+            ["serviceentry-a.yaml"]
+        );
+        assert_eq!(
+            names(&files(&documents, Layout::Kustomize).unwrap()),
+            ["serviceentry-a.yaml", KUSTOMIZATION]
+        );
+    }
+
+    #[test]
+    fn two_documents_for_one_file_are_refused() {
+        let documents = [
+            document("DestinationRule", "one", "x", Some("a.example")),
+            document("DestinationRule", "two", "x", Some("a.example")),
+        ];
+        let error = files(&documents, Layout::Files).unwrap_err();
+        assert!(error.contains("`destinationrule-x.yaml`"), "{error}");
+        assert_eq!(stream(&documents).matches("---\n").count(), 1);
+    }
+}
