@@ -2,6 +2,8 @@
 //! policy needing a feature the target lacks is refused at the policy line, naming the
 //! release that brings it.
 
+mod support;
+
 use std::process::{Command, Output};
 
 fn egressc(args: &[&str]) -> Output {
@@ -80,4 +82,30 @@ fn versions_egressc_cannot_write_for_are_usage_errors() {
         let output = egressc(&["build", "examples/egress.kdl", "--istio-version", version]);
         assert_eq!(output.status.code(), Some(2), "{version}");
     }
+}
+
+/// `v1beta1` output validates against the CRDs' `v1beta1` schemas, for every kind.
+#[test]
+fn v1beta1_output_validates_against_the_crds() {
+    let output = egressc(&[
+        "build",
+        "examples/egress.kdl",
+        "--mesh-config",
+        "none",
+        "--istio-version",
+        "1.21",
+    ]);
+    assert!(output.status.success());
+    let schemas = support::crd_schema::CrdSchemas::shared();
+    let yaml = String::from_utf8(output.stdout).unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    for text in yaml.split("---\n") {
+        let resource: serde_json::Value = serde_yaml::from_str(text).unwrap();
+        assert_eq!(resource["apiVersion"], "networking.istio.io/v1beta1");
+        if let Err(problems) = schemas.validate(&resource) {
+            panic!("{resource}:\n{}", problems.join("\n"));
+        }
+        kinds.insert(resource["kind"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
 }

@@ -99,6 +99,9 @@ pub fn template_error(
             "undefined variables are errors; docs/templates.md lists every variable"
         }
         minijinja::ErrorKind::SyntaxError => "see the minijinja syntax (Jinja2's)",
+        minijinja::ErrorKind::OutOfFuel => {
+            "a render may run 10 million instructions; look for a loop that does not end"
+        }
         _ => "docs/templates.md describes what templates can use",
     };
     Diagnostic::error(codes::TEMPLATE_ERROR, message)

@@ -8,7 +8,8 @@
 //! native writer produces the same bytes ([`builtin`]), much faster.
 //!
 //! Templates are sandboxed: no loader, so no file is read after loading; no function reads
-//! the environment; undefined variables are errors. Errors point at the template file and
+//! the environment; undefined variables are errors; a render runs at most
+//! [`FUEL_PER_RENDER`] instructions. Errors point at the template file and
 //! line like any diagnostic, because each template is added to the run's [`Sources`].
 
 pub mod builtin;
@@ -49,6 +50,9 @@ struct TemplateFile {
     scope: Option<Scope>,
 }
 
+/// Instructions one template render may run (minijinja's fuel).
+pub const FUEL_PER_RENDER: u64 = 10_000_000;
+
 /// An environment with the built-in templates, the `yaml` filter, strict undefined
 /// variables, no auto-escaping, and the block whitespace rules YAML templates need.
 fn environment() -> Environment<'static> {
@@ -64,6 +68,10 @@ fn environment() -> Environment<'static> {
             .expect("the default delimiters are valid"),
     );
     env.add_filter("yaml", filters::yaml);
+    // A template is code run by every build, in CI too: a runaway loop must end in an error,
+    // not a hung pipeline. Ten million instructions a render is far beyond what a template
+    // for 100,000 hosts needs.
+    env.set_fuel(Some(FUEL_PER_RENDER));
     for template in BUILTINS {
         env.add_template(template.name, template.source)
             .expect("built-in templates compile");
