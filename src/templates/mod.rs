@@ -173,35 +173,7 @@ impl TemplateSet {
                     .take_while(|c| c.host.as_deref() == host)
                     .count();
             let group: Vec<&Compiled> = compiled[start..end].iter().collect();
-            for item in &group {
-                let name = builtin::template_for(&item.resource);
-                if self.files.contains_key(name) {
-                    let job = Job {
-                        name,
-                        host,
-                        origin: &item.origin,
-                    };
-                    out.extend(self.run(&job, &context.for_resource(item), sources, diagnostics));
-                } else {
-                    out.push(Rendered {
-                        document: render::native(item),
-                        origin: item.origin.clone(),
-                        template: None,
-                    });
-                }
-            }
-            if let Some(host) = host {
-                let origin = &group[0].origin;
-                let host_context = context.for_host(host, &group);
-                for name in self.extras(Scope::PerHost) {
-                    let job = Job {
-                        name,
-                        host: Some(host),
-                        origin,
-                    };
-                    out.extend(self.run(&job, &host_context, sources, diagnostics));
-                }
-            }
+            self.render_group(&group, &context, sources, diagnostics, &mut out);
             start = end;
         }
         let policy_context = context.for_policy(compiled);
@@ -216,6 +188,47 @@ impl TemplateSet {
         }
         report_duplicates(&out, diagnostics);
         out
+    }
+
+    /// The resources of one host (or the mesh-wide ones), then the host's extras.
+    fn render_group(
+        &self,
+        group: &[&Compiled],
+        context: &Context,
+        sources: &Sources,
+        diagnostics: &mut Diagnostics,
+        out: &mut Vec<Rendered>,
+    ) {
+        let host = group[0].host.as_deref();
+        for item in group {
+            let name = builtin::template_for(&item.resource);
+            if self.files.contains_key(name) {
+                let job = Job {
+                    name,
+                    host,
+                    origin: &item.origin,
+                };
+                out.extend(self.run(&job, &context.for_resource(item), sources, diagnostics));
+            } else {
+                out.push(Rendered {
+                    document: render::native(item),
+                    origin: item.origin.clone(),
+                    template: None,
+                });
+            }
+        }
+        let Some(host) = host else {
+            return;
+        };
+        let host_context = context.for_host(host, group);
+        for name in self.extras(Scope::PerHost) {
+            let job = Job {
+                name,
+                host: Some(host),
+                origin: &group[0].origin,
+            };
+            out.extend(self.run(&job, &host_context, sources, diagnostics));
+        }
     }
 
     fn extras(&self, scope: Scope) -> impl Iterator<Item = &str> {
