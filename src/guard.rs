@@ -37,6 +37,7 @@ pub fn judge(rendered: &[Rendered], severities: &Severities, diagnostics: &mut D
             ),
         }
     }
+    let templates = template_paths(rendered);
     let index = Index::new(&manifests, "default", None);
     for finding in rules::run(&index, severities) {
         let resource = &manifests[finding.resource].id;
@@ -71,7 +72,7 @@ pub fn judge(rendered: &[Rendered], severities: &Severities, diagnostics: &mut D
                     diagnostic.secondary(span, format!("produces {}", manifests[related].id));
             }
         }
-        let help = finding.help.map_or_else(
+        let mut help = finding.help.map_or_else(
             || format!("`egressc rule {}` explains the rule", finding.code.id),
             |help| {
                 format!(
@@ -80,8 +81,29 @@ pub fn judge(rendered: &[Rendered], severities: &Severities, diagnostics: &mut D
                 )
             },
         );
+        // egressc's own resource can break because a template changed what it refers to (a
+        // renamed Gateway): name the templates, since the finding cannot point at them.
+        if item.template.is_none() && !templates.is_empty() {
+            help.push_str("\nthis build's templates may have changed what it refers to: ");
+            help.push_str(&templates);
+        }
         diagnostics.push(diagnostic.help(help));
     }
+}
+
+/// The templates that wrote documents of this build, as a list for a message.
+fn template_paths(rendered: &[Rendered]) -> String {
+    let mut paths: Vec<&str> = rendered
+        .iter()
+        .filter_map(|item| match &item.document.origin {
+            Origin::Template(path) => Some(path.as_str()),
+            Origin::Builtin => None,
+        })
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let listed: Vec<String> = paths.iter().map(|p| format!("`{p}`")).collect();
+    listed.join(", ")
 }
 
 #[cfg(test)]
