@@ -221,3 +221,50 @@ fn init_scaffolds_a_policy_that_builds() {
     assert_eq!(again.status.code(), Some(2));
     assert!(!dir.join("templates").exists(), "nothing half-written");
 }
+
+/// docs/templates.md lists every variable a template sees: each top-level variable, each key
+/// of `host` and of `mesh`, in every kind of template.
+#[test]
+fn every_context_variable_is_documented() {
+    let docs = std::fs::read_to_string(root().join("docs/templates.md")).unwrap();
+    let files = egressc::input::policy_files(&[root().join("examples/egress.kdl")]).unwrap();
+    let policy = egressc::load(&files).unwrap().policy.unwrap();
+    let compiled = compile::compile(&policy, compile::Options::default());
+    let context = Context::new(&policy, IstioVersion::DEFAULT);
+    let host = compiled.iter().find(|c| c.host.is_some()).unwrap();
+    let group = [host];
+    let contexts = [
+        context.for_resource(host),
+        context.for_host(host.host.as_deref().unwrap(), &group),
+        context.for_policy(&compiled),
+    ];
+    let mut keys: Vec<String> = Vec::new();
+    for value in &contexts {
+        for key in value.try_iter().unwrap() {
+            let name = key.as_str().unwrap().to_owned();
+            if name == "host" || name == "mesh" {
+                let nested = value.get_attr(&name).unwrap();
+                let nested = if nested.is_none() {
+                    contexts[0].get_attr(&name).unwrap()
+                } else {
+                    nested
+                };
+                for inner in nested.try_iter().unwrap() {
+                    keys.push(inner.as_str().unwrap().to_owned());
+                }
+            }
+            keys.push(name);
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    let undocumented: Vec<&String> = keys
+        .iter()
+        .filter(|key| !docs.contains(&format!("`{key}`")) && !docs.contains(&format!("`{key}.")))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "not in docs/templates.md: {undocumented:?}"
+    );
+    assert!(keys.len() > 20, "{keys:?}");
+}
