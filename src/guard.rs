@@ -9,38 +9,60 @@
 use crate::compile::Compiled;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::manifest::{self, Manifest};
-use crate::render;
+use crate::render::{self, Origin, Rendered};
 use crate::rules::{self, Index, Severities};
 
-/// Judges the compiled resources, reporting into `diagnostics`.
+/// Judges the compiled resources as the native writer renders them.
 pub fn guard(compiled: &[Compiled], severities: &Severities, diagnostics: &mut Diagnostics) {
-    let mut manifests: Vec<Manifest> = Vec::with_capacity(compiled.len());
-    let mut origins: Vec<&Compiled> = Vec::with_capacity(compiled.len());
-    for item in compiled {
-        let value = render::to_json(&item.resource);
-        match manifest::from_json(&value) {
+    judge(&render::natively(compiled), severities, diagnostics);
+}
+
+/// Judges rendered documents, natively written or from templates, reporting into
+/// `diagnostics`. A finding on a template's document names the template and the host.
+pub fn judge(rendered: &[Rendered], severities: &Severities, diagnostics: &mut Diagnostics) {
+    let mut manifests: Vec<Manifest> = Vec::with_capacity(rendered.len());
+    let mut origins: Vec<&Rendered> = Vec::with_capacity(rendered.len());
+    for item in rendered {
+        match manifest::from_json(&item.document.value) {
             Ok(Some(manifest)) => {
                 manifests.push(manifest);
                 origins.push(item);
             }
             Ok(None) => {}
+            // Template output was read back through the same model before, so only a
+            // compile bug gets here.
             Err(error) => panic!(
                 "a compiled {} does not read back as a manifest: {error}",
-                item.resource.kind()
+                item.document.kind
             ),
         }
     }
+    let templates = template_paths(rendered);
     let index = Index::new(&manifests, "default", None);
     for finding in rules::run(&index, severities) {
         let resource = &manifests[finding.resource].id;
+        let item = origins[finding.resource];
+        let written_by = match (&item.document.origin, &item.document.host) {
+            (Origin::Builtin, _) => String::new(),
+            (Origin::Template(path), Some(host)) => {
+                format!(", written by template `{path}` for host `{host}`")
+            }
+            (Origin::Template(path), None) => format!(", written by template `{path}`"),
+        };
         let mut diagnostic = Diagnostic::new(
             finding.code,
             finding.severity,
-            format!("{} (in the generated {resource})", finding.message),
+            format!(
+                "{} (in the generated {resource}{written_by})",
+                finding.message
+            ),
         );
-        let origin = &origins[finding.resource].origin;
+        let origin = &item.origin;
         if let Some(&span) = origin.first() {
             diagnostic = diagnostic.primary(span, format!("produces {resource}"));
+        }
+        if let Some(template) = item.template {
+            diagnostic = diagnostic.secondary(template, format!("this template writes {resource}"));
         }
         for &related in &finding.related {
             if let Some(&span) = origins[related].origin.first()
@@ -50,7 +72,7 @@ pub fn guard(compiled: &[Compiled], severities: &Severities, diagnostics: &mut D
                     diagnostic.secondary(span, format!("produces {}", manifests[related].id));
             }
         }
-        let help = finding.help.map_or_else(
+        let mut help = finding.help.map_or_else(
             || format!("`egressc rule {}` explains the rule", finding.code.id),
             |help| {
                 format!(
@@ -59,8 +81,29 @@ pub fn guard(compiled: &[Compiled], severities: &Severities, diagnostics: &mut D
                 )
             },
         );
+        // egressc's own resource can break because a template changed what it refers to (a
+        // renamed Gateway): name the templates, since the finding cannot point at them.
+        if item.template.is_none() && !templates.is_empty() {
+            help.push_str("\nthis build's templates may have changed what it refers to: ");
+            help.push_str(&templates);
+        }
         diagnostics.push(diagnostic.help(help));
     }
+}
+
+/// The templates that wrote documents of this build, as a list for a message.
+fn template_paths(rendered: &[Rendered]) -> String {
+    let mut paths: Vec<&str> = rendered
+        .iter()
+        .filter_map(|item| match &item.document.origin {
+            Origin::Template(path) => Some(path.as_str()),
+            Origin::Builtin => None,
+        })
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let listed: Vec<String> = paths.iter().map(|p| format!("`{p}`")).collect();
+    listed.join(", ")
 }
 
 #[cfg(test)]
@@ -128,6 +171,7 @@ mod tests {
             .map(|resource| Compiled {
                 resource,
                 origin: vec![span],
+                host: Some("httpbin.org".to_owned()),
             })
             .collect();
         (compiled, span)

@@ -4,10 +4,13 @@
 //! The pipeline, one module per stage, data flowing one way:
 //!
 //! ```text
-//! input -> syntax -> lower -> merge -> validate -> compile -> guard -> render -> emit
-//! files    KDL       policy   one      known       Istio      rules    YAML      files
-//!                    model    policy   mistakes    resources           text
+//! input -> syntax -> lower -> merge -> validate -> compile -> render -> guard -> emit
+//! files    KDL       policy   one      known       Istio      YAML      rules    files
+//!                    model    policy   mistakes    resources  documents
 //! ```
+//!
+//! [`target`] says what the target Istio release can do; [`templates`] renders the kinds a
+//! platform overrides, and the guard judges what they wrote with everything else.
 //!
 //! `check` judges manifests anyone wrote with the same rules ([`check`]):
 //!
@@ -36,6 +39,8 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod syntax;
+pub mod target;
+pub mod templates;
 pub mod validate;
 
 use std::path::PathBuf;

@@ -100,7 +100,12 @@ fn every_example_diffs_clean_against_its_own_output() {
     for entry in fs::read_dir("examples").unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if !(path.is_dir() || path.extension().is_some_and(|e| e == "kdl")) {
+        let is_policy = |p: &Path| p.extension().is_some_and(|e| e == "kdl");
+        let policy_dir = path.is_dir()
+            && fs::read_dir(&path)
+                .unwrap()
+                .any(|e| is_policy(&e.unwrap().path()));
+        if !(policy_dir || is_policy(&path)) {
             continue;
         }
         let policy = path.to_str().unwrap();

@@ -9,13 +9,24 @@ use std::process::Command;
 
 use support::crd_schema::CrdSchemas;
 
-/// Each example: a `.kdl` file, or a directory of them built together.
+fn is_kdl(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "kdl")
+}
+
+/// Each example: a `.kdl` file, or a directory of them built together (`examples/templates`
+/// holds templates, not policies).
 fn examples() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("examples folder")
         .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "kdl"))
+        .filter(|p| {
+            is_kdl(p)
+                || (p.is_dir()
+                    && std::fs::read_dir(p)
+                        .unwrap()
+                        .any(|e| is_kdl(&e.unwrap().path())))
+        })
         .collect();
     found.sort();
     found
@@ -154,7 +165,7 @@ fn every_example_output_checks_clean_at_every_level() {
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("examples-check");
     let _ = std::fs::remove_dir_all(&scratch);
     for (n, example) in examples().iter().enumerate() {
-        for mesh_config in ["istio-operator", "none"] {
+        for mesh_config in ["istio-operator", "configmap", "none"] {
             let out = scratch.join(format!("{n}-{mesh_config}"));
             let output = Command::new(env!("CARGO_BIN_EXE_egressc"))
                 .current_dir(env!("CARGO_MANIFEST_DIR"))

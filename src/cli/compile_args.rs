@@ -1,6 +1,6 @@
 //! What `build` and `diff` share: the options that decide what a policy compiles to, and
-//! the run from policy files to guarded resources. `diff` compares exactly what `build`
-//! would write, so both go through this one path.
+//! the run from policy files to guarded, rendered documents. `diff` compares exactly what
+//! `build` would write, so both go through this one path.
 
 use std::path::PathBuf;
 
@@ -8,11 +8,15 @@ use clap::{Args, ValueEnum};
 
 use super::check::SeverityArgs;
 use super::{Outcome, fail, load_policy};
-use crate::compile::{self, Compiled, MeshConfigFormat};
-use crate::diagnostic::Diagnostics;
+use crate::compile::{self, MeshConfigFormat};
 use crate::diagnostic::render::{self as render_diagnostics, Style};
+use crate::diagnostic::{CodeKind, Diagnostics};
 use crate::policy::{Policy, RuleLevel};
+use crate::render::{Document, Rendered};
 use crate::rules::{Level, Severities};
+use crate::source::Sources;
+use crate::target::{self, IstioVersion};
+use crate::templates::TemplateSet;
 use crate::{Loaded, guard};
 
 /// Options that decide what the policy compiles to.
@@ -21,6 +25,18 @@ pub struct CompileArgs {
     /// How to write the mesh-wide settings (outbound traffic policy, egress gateway).
     #[arg(long, value_name = "FORMAT", default_value = "istio-operator")]
     mesh_config: MeshConfigArg,
+
+    /// The Istio release the output is for (`1.MINOR`): Istio's `v1` APIs from 1.22,
+    /// `v1beta1` before (`v1alpha1` for Telemetry); a policy needing a feature the release
+    /// lacks is refused.
+    #[arg(long, value_name = "VERSION", default_value_t = IstioVersion::DEFAULT)]
+    istio_version: IstioVersion,
+
+    /// Render with the platform templates in DIR: a file named like a built-in template
+    /// replaces it, `host-*.yaml.j2` and `policy-*.yaml.j2` add resources (see
+    /// docs/templates.md; `egressc init --templates` copies the built-ins out).
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
 
     /// Severity overrides for the rules that judge the output; they override the policy's
     /// `rules` block.
@@ -32,65 +48,122 @@ pub struct CompileArgs {
 enum MeshConfigArg {
     /// An IstioOperator overlay, for `istioctl install -f` (left out of kustomization.yaml).
     IstioOperator,
+    /// Values for the istiod Helm chart (`meshConfig:`); the egress gateway is its own
+    /// `gateway` chart release. Only in a directory layout (not a Kubernetes object).
+    HelmValues,
+    /// The `istio` ConfigMap in istio-system, MeshConfig under its `mesh` key.
+    Configmap,
     /// Leave mesh config out, for platforms that manage it elsewhere.
     None,
 }
 
-/// Loads, compiles and guards the policy files, printing every diagnostic. Returns the
-/// resources `build` writes, or how the run ended (1 when a rule refuses them).
+impl CompileArgs {
+    /// Whether the output holds a document that is no Kubernetes object (chart values),
+    /// which a stream for `kubectl apply` cannot carry.
+    pub fn writes_chart_values(&self) -> bool {
+        matches!(self.mesh_config, MeshConfigArg::HelmValues)
+    }
+}
+
+/// What a successful run produced.
+pub struct Built {
+    /// The policy and its sources, for commands that report against them.
+    #[allow(dead_code)]
+    pub loaded: Loaded,
+    /// What `build` writes, in order.
+    pub documents: Vec<Document>,
+}
+
+/// Loads, compiles, renders and guards the policy files, printing every diagnostic. Returns
+/// the documents `build` writes, or how the run ended (1 when a rule refuses them, 2 for
+/// invalid input, templates included).
 pub fn compile_policy(
     policies: &[PathBuf],
     args: &CompileArgs,
     style: Style,
-) -> Result<(Loaded, Vec<Compiled>), Outcome> {
-    let unguarded = compile_unguarded(policies, args, style)?;
-    let diagnostics = judge(&unguarded.compiled, &unguarded.severities);
-    report_judgement(&diagnostics, &unguarded.loaded, style)?;
-    Ok((unguarded.loaded, unguarded.compiled))
+) -> Result<Built, Outcome> {
+    let mut unguarded = compile_unguarded(policies, args, style)?;
+    judge(
+        &unguarded.rendered,
+        &unguarded.severities,
+        &mut unguarded.diagnostics,
+    );
+    report_judgement(&unguarded.diagnostics, &unguarded.loaded, style)?;
+    Ok(Built {
+        loaded: unguarded.loaded,
+        documents: unguarded.rendered.into_iter().map(|r| r.document).collect(),
+    })
 }
 
-/// A compiled policy the rules have not judged yet, and the severities to judge it with.
+/// Rendered documents the rules have not judged yet, and what judging them needs.
 pub struct Unguarded {
     pub loaded: Loaded,
-    pub compiled: Vec<Compiled>,
+    /// What `build` writes once the rules let it, in order: what `diff` compares.
+    pub rendered: Vec<Rendered>,
     pub severities: Severities,
+    /// Warnings so far (errors have ended the run).
+    pub diagnostics: Diagnostics,
 }
 
-/// Loads and compiles the policy files, printing the diagnostics of loading; the caller must
-/// [`judge`] the result before using it (`diff` does so while it reads the deployed side).
+/// Loads, compiles and renders the policy files, printing the diagnostics that end the run.
+/// The caller must [`judge`] the result before using it (`diff` does so while it reads the
+/// deployed side) and then [`report_judgement`].
 pub fn compile_unguarded(
     policies: &[PathBuf],
     args: &CompileArgs,
     style: Style,
 ) -> Result<Unguarded, Outcome> {
-    let loaded = load_policy(policies, style)?;
+    let mut loaded = load_policy(policies, style)?;
     let policy = loaded
         .policy
         .as_ref()
         .expect("a policy loaded without errors");
+    let mut diagnostics = Diagnostics::default();
+    target::check(policy, args.istio_version, &mut diagnostics);
+    let templates = match &args.templates {
+        Some(dir) => Some(
+            TemplateSet::load(dir, &mut loaded.sources, &mut diagnostics)
+                .map_err(|error| fail(&error))?,
+        ),
+        None => None,
+    };
+    stop_on_errors(&diagnostics, &loaded.sources, style)?;
     let options = compile::Options {
         mesh_config: match args.mesh_config {
             MeshConfigArg::IstioOperator => MeshConfigFormat::IstioOperator,
+            MeshConfigArg::HelmValues => MeshConfigFormat::HelmValues,
+            MeshConfigArg::Configmap => MeshConfigFormat::ConfigMap,
             MeshConfigArg::None => MeshConfigFormat::None,
         },
+        istio: args.istio_version,
     };
     let compiled = compile::compile(policy, options);
     let severities = policy_severities(policy).and_then(|base| args.severities.apply(base))?;
+    let rendered = match &templates {
+        Some(templates) => templates.render(
+            policy,
+            &compiled,
+            args.istio_version,
+            &loaded.sources,
+            &mut diagnostics,
+        ),
+        None => crate::render::natively(&compiled),
+    };
+    stop_on_errors(&diagnostics, &loaded.sources, style)?;
     Ok(Unguarded {
         loaded,
-        compiled,
+        rendered,
         severities,
+        diagnostics,
     })
 }
 
-/// Runs every rule over the compiled resources.
-pub fn judge(compiled: &[Compiled], severities: &Severities) -> Diagnostics {
-    let mut diagnostics = Diagnostics::default();
-    guard::guard(compiled, severities, &mut diagnostics);
-    diagnostics
+/// Runs every rule over the rendered documents, adding the findings to `diagnostics`.
+pub fn judge(rendered: &[Rendered], severities: &Severities, diagnostics: &mut Diagnostics) {
+    guard::judge(rendered, severities, diagnostics);
 }
 
-/// Prints the rules' findings; `Err` (exit 1) when one is an error.
+/// Prints the diagnostics; `Err` (exit 1) when a rule refused the output.
 pub fn report_judgement(
     diagnostics: &Diagnostics,
     loaded: &Loaded,
@@ -107,6 +180,28 @@ pub fn report_judgement(
         return Err(Outcome::Refused);
     }
     Ok(())
+}
+
+/// Prints the diagnostics and ends the run when any is an error (input errors: exit 2).
+fn stop_on_errors(
+    diagnostics: &Diagnostics,
+    sources: &Sources,
+    style: Style,
+) -> Result<(), Outcome> {
+    if !diagnostics.has_errors() {
+        return Ok(());
+    }
+    eprint!(
+        "{}",
+        render_diagnostics::render_all(&diagnostics.sorted(), sources, style)
+    );
+    let errors = diagnostics.error_count();
+    let noun = if errors == 1 { "error" } else { "errors" };
+    eprintln!("egressc: {errors} {noun}; nothing was written");
+    Err(match diagnostics.worst_error() {
+        Some(CodeKind::Mistake) => Outcome::Refused,
+        _ => Outcome::Failed,
+    })
 }
 
 /// The policy's `rules` block as severity overrides.

@@ -14,7 +14,7 @@ use crate::diagnostic::{Severity, codes};
 use crate::diff::{self, Deployed, DeployedSet, Duplicate, output};
 use crate::input::{self, EmptyDirectories, InputError, ManifestInput};
 use crate::manifest::objects;
-use crate::render;
+use crate::render::Document;
 use crate::report::{self, At, Entry, Format};
 use crate::source::{SourceId, Sources};
 
@@ -68,6 +68,12 @@ enum DiffFormat {
 }
 
 pub fn run(args: &DiffArgs, color: ColorChoice, style: Style) -> Outcome {
+    if args.compile.writes_chart_values() {
+        return fail(
+            &"diff compares Kubernetes objects, and istiod chart values are not one; \
+              use `--mesh-config none` (or the form your cluster holds: `configmap`)",
+        );
+    }
     // Reading the deployed files and compiling the policy are independent, and so are
     // judging the compiled resources and comparing them: each pair runs side by side.
     let (files, unguarded) = std::thread::scope(|scope| {
@@ -79,19 +85,21 @@ pub fn run(args: &DiffArgs, color: ColorChoice, style: Style) -> Outcome {
         Ok(files) => files,
         Err(error) => return fail(&error),
     };
-    let unguarded = match unguarded {
+    let mut unguarded = match unguarded {
         Ok(unguarded) => unguarded,
         Err(outcome) => return outcome,
     };
-    let (judgement, compared) = std::thread::scope(|scope| {
-        let judgement = scope.spawn(|| judge(&unguarded.compiled, &unguarded.severities));
+    // The rules only read the rendered documents; their findings go to their own list.
+    let mut diagnostics = std::mem::take(&mut unguarded.diagnostics);
+    let compared = std::thread::scope(|scope| {
+        let judging = scope.spawn(|| {
+            judge(&unguarded.rendered, &unguarded.severities, &mut diagnostics);
+        });
         let compared = compare(&unguarded, &mut files, args.include_unmanaged);
-        (
-            judgement.join().expect("the guard thread panicked"),
-            compared,
-        )
+        judging.join().expect("the guard thread panicked");
+        compared
     });
-    let refused = report_judgement(&judgement, &unguarded.loaded, style).is_err();
+    let refused = report_judgement(&diagnostics, &unguarded.loaded, style).is_err();
     let result = match compared {
         Ok(result) if files.problems.is_empty() => result,
         Ok(_) => return unreadable(&files.problems, &files.sources, style),
@@ -172,23 +180,15 @@ fn compare(
     files: &mut Files,
     include_unmanaged: bool,
 ) -> Result<diff::Diff, Vec<Duplicate>> {
-    let compiled: Vec<Value> = unguarded
-        .compiled
+    let documents: Vec<&Document> = unguarded
+        .rendered
         .iter()
-        .map(|c| render::to_json(&c.resource))
+        .map(|rendered| &rendered.document)
         .collect();
-    let written: Vec<String> = compiled
-        .iter()
-        .map(|value| {
-            let mut text = String::new();
-            render::yaml::write_document(&mut text, value);
-            text
-        })
-        .collect();
-    let by_text: HashMap<&str, usize> = written
+    let by_text: HashMap<&str, usize> = documents
         .iter()
         .enumerate()
-        .map(|(index, text)| (text.as_str(), index))
+        .map(|(index, document)| (document.yaml.as_str(), index))
         .collect();
     let texts: Vec<&str> = files
         .texts
@@ -232,7 +232,8 @@ fn compare(
             .map_or_else(String::new, |p| p.mesh.config_namespace.clone()),
         include_unmanaged,
     };
-    diff::diff(compiled, deployed, &options)
+    let compiled: Vec<&Value> = documents.iter().map(|d| &d.value).collect();
+    diff::diff(&compiled, deployed, &options)
 }
 
 fn problem(at: At, message: &str, help: &str) -> Entry {

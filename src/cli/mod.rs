@@ -9,6 +9,7 @@ mod build;
 mod check;
 mod compile_args;
 mod diff;
+mod init;
 mod model;
 mod rule;
 
@@ -38,6 +39,7 @@ use crate::diagnostic::{CodeKind, render};
         egressc build policies/ -o deploy/egress\n  \
         egressc check deploy/egress/\n  \
         egressc diff policies/ --against deploy/egress/\n  \
+        egressc init egress/ --templates\n  \
         egressc rule --list\n\n\
         Exit codes: 0 success, 1 refused (a known mistake) or a difference found, \
         2 usage, input or I/O error."
@@ -58,6 +60,7 @@ enum Command {
     Check(check::CheckArgs),
     Diff(diff::DiffArgs),
     Rule(rule::RuleArgs),
+    Init(init::InitArgs),
     Model(model::ModelArgs),
 }
 
@@ -99,6 +102,7 @@ pub fn main() -> ExitCode {
         }
         Command::Diff(args) => diff::run(&args, cli.color, style),
         Command::Rule(args) => rule::run(&args),
+        Command::Init(args) => init::run(&args),
         Command::Model(args) => model::run(&args, style),
     };
     outcome.into()

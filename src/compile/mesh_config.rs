@@ -1,15 +1,24 @@
-//! Mesh-wide settings as an `IstioOperator` overlay: the outbound traffic policy and the egress
-//! gateway, enabled, labelled as the Gateways select it, exposing the policy's ports.
+//! Mesh-wide settings in the form the platform installs Istio with: an `IstioOperator` overlay
+//! (the outbound traffic policy and the egress gateway, enabled, labelled as the Gateways
+//! select it, exposing the policy's ports), the `istio` ConfigMap, or istiod chart values.
+//! The last two carry only MeshConfig: with Helm, the egress gateway is its own `gateway`
+//! chart release, which egressc does not write.
+
+use std::collections::BTreeMap;
 
 use crate::istio::{
-    Components, GatewayComponent, GatewayServicePort, INSTALL_V1ALPHA1, IstioOperatorSpec,
-    KubernetesSettings, MeshConfig, Object, OutboundTrafficPolicy, Resource, ServiceSettings,
+    Components, ConfigMap, GatewayComponent, GatewayServicePort, INSTALL_V1ALPHA1,
+    IstioOperatorSpec, IstiodValues, KubernetesSettings, MeshConfig, Object, OutboundTrafficPolicy,
+    Resource, ServiceSettings, TypeMeta,
 };
 use crate::policy::{self, EgressGateway, Mesh};
 
 use super::metadata::object_meta;
 
-pub fn istio_operator(mesh: &Mesh) -> Resource {
+/// The namespace istiod and its `istio` ConfigMap are installed in by every Istio installer.
+pub const ISTIOD_NAMESPACE: &str = "istio-system";
+
+fn mesh_config(mesh: &Mesh) -> MeshConfig {
     // REGISTRY_ONLY for listed namespaces only is a roll-out: the mesh stays ALLOW_ANY and
     // Sidecars limit those namespaces (see `sidecar`).
     let mode = match mesh.outbound_traffic_policy {
@@ -20,13 +29,40 @@ pub fn istio_operator(mesh: &Mesh) -> Resource {
             "ALLOW_ANY"
         }
     };
+    MeshConfig {
+        outbound_traffic_policy: OutboundTrafficPolicy {
+            mode: mode.to_owned(),
+        },
+    }
+}
+
+/// The `istio` ConfigMap. Its `mesh` key is MeshConfig as YAML text, by Istio's design, so
+/// this one resource holds text that compile writes (with the one YAML writer).
+pub fn config_map(mesh: &Mesh) -> Resource {
+    let value = serde_json::to_value(mesh_config(mesh)).expect("MeshConfig serializes");
+    let mut text = String::new();
+    crate::render::yaml::write_document(&mut text, &value);
+    Resource::MeshConfigMap(ConfigMap {
+        type_meta: TypeMeta {
+            api_version: "v1".to_owned(),
+            kind: "ConfigMap".to_owned(),
+        },
+        metadata: object_meta("istio".to_owned(), ISTIOD_NAMESPACE, &mesh.metadata),
+        data: BTreeMap::from([("mesh".to_owned(), text)]),
+    })
+}
+
+/// Values for the istiod chart: `meshConfig:` only.
+pub fn istiod_values(mesh: &Mesh) -> Resource {
+    Resource::IstiodValues(IstiodValues {
+        mesh_config: mesh_config(mesh),
+    })
+}
+
+pub fn istio_operator(mesh: &Mesh) -> Resource {
     let gateway = &mesh.egress_gateway;
     let spec = IstioOperatorSpec {
-        mesh_config: MeshConfig {
-            outbound_traffic_policy: OutboundTrafficPolicy {
-                mode: mode.to_owned(),
-            },
-        },
+        mesh_config: mesh_config(mesh),
         components: Components {
             egress_gateways: vec![GatewayComponent {
                 name: gateway.name.clone(),

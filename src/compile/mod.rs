@@ -10,7 +10,7 @@ mod destination_rules;
 mod gateway;
 mod mesh_config;
 mod metadata;
-mod names;
+pub(crate) mod names;
 mod network_policy;
 mod service_entry;
 mod sidecar;
@@ -20,12 +20,15 @@ mod virtual_service;
 use crate::istio::Resource;
 use crate::policy::{Host, Mesh, Policy, PortDecl, Via};
 use crate::source::Span;
+use crate::target::IstioVersion;
 
 /// A compiled resource and the policy declarations that produced it.
 #[derive(Clone, Debug)]
 pub struct Compiled {
     pub resource: Resource,
     pub origin: Vec<Span>,
+    /// The host the resource is for; `None` for mesh-wide settings.
+    pub host: Option<String>,
 }
 
 /// Which form the mesh-wide settings are written in.
@@ -34,6 +37,10 @@ pub enum MeshConfigFormat {
     /// An `IstioOperator` overlay for `istioctl install -f`.
     #[default]
     IstioOperator,
+    /// The `istio` ConfigMap in istiod's namespace, `mesh` key.
+    ConfigMap,
+    /// Values for the istiod Helm chart (`meshConfig:`).
+    HelmValues,
     /// Not written: the platform sets mesh config elsewhere.
     None,
 }
@@ -41,6 +48,8 @@ pub enum MeshConfigFormat {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
     pub mesh_config: MeshConfigFormat,
+    /// The Istio release the resources are for: it decides their API version.
+    pub istio: IstioVersion,
 }
 
 /// Everything a host's resources are built from: the host, its slug and the mesh.
@@ -89,10 +98,17 @@ impl HostContext<'_> {
 /// meets them.
 pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
     let mut out = Vec::new();
-    if options.mesh_config == MeshConfigFormat::IstioOperator {
+    let mesh_resource = match options.mesh_config {
+        MeshConfigFormat::IstioOperator => Some(mesh_config::istio_operator(&policy.mesh)),
+        MeshConfigFormat::ConfigMap => Some(mesh_config::config_map(&policy.mesh)),
+        MeshConfigFormat::HelmValues => Some(mesh_config::istiod_values(&policy.mesh)),
+        MeshConfigFormat::None => None,
+    };
+    if let Some(resource) = mesh_resource {
         out.push(Compiled {
-            resource: mesh_config::istio_operator(&policy.mesh),
+            resource,
             origin: policy.mesh.declared_at.into_iter().collect(),
+            host: None,
         });
     }
     let slugs = names::HostSlugs::new(&policy.hosts);
@@ -116,6 +132,7 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
                 out.push(Compiled {
                     resource,
                     origin: origin(),
+                    host: Some(host.name.value.clone()),
                 });
             }
         };
@@ -127,6 +144,11 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
         push(destination_rules::tls_origination(context));
         if context.via_gateway() {
             push(Some(virtual_service::through_gateway(context)));
+        }
+    }
+    if options.istio.networking_api() != crate::istio::NETWORKING_V1 {
+        for item in &mut out {
+            item.resource.use_pre_v1_api();
         }
     }
     out
@@ -147,7 +169,11 @@ fn scoped_hosts(policy: &Policy) -> Vec<Span> {
 fn push_mesh_security(policy: &Policy, contexts: &[HostContext], out: &mut Vec<Compiled>) {
     let mesh_origin: Vec<Span> = policy.mesh.declared_at.into_iter().collect();
     let mut push = |resource: Resource, origin: Vec<Span>| {
-        out.push(Compiled { resource, origin });
+        out.push(Compiled {
+            resource,
+            origin,
+            host: None,
+        });
     };
     if let Some(telemetry) = telemetry::gateway_access_log(&policy.mesh, contexts) {
         push(telemetry, mesh_origin.clone());

@@ -118,6 +118,21 @@ pub const DUPLICATE_RESOURCE: Code = input(
     "duplicate-resource",
     "two deployed manifests that are one resource (same group, kind, namespace and name)",
 );
+pub const NEEDS_NEWER_ISTIO: Code = input(
+    "E030",
+    "needs-newer-istio",
+    "the policy needs a feature the target Istio version (`--istio-version`) lacks",
+);
+pub const TEMPLATE_ERROR: Code = input(
+    "E031",
+    "template-error",
+    "a template that does not parse or does not render (syntax, undefined variable)",
+);
+pub const TEMPLATE_OUTPUT: Code = input(
+    "E032",
+    "template-output",
+    "a template whose output is not YAML or not Kubernetes objects",
+);
 
 pub const TLS_INSIDE_TLS: Code = mistake(
     "M001",
@@ -302,6 +317,9 @@ pub const ALL: &[Code] = &[
     IGNORED_FIELD,
     UNKNOWN_RULE,
     DUPLICATE_RESOURCE,
+    NEEDS_NEWER_ISTIO,
+    TEMPLATE_ERROR,
+    TEMPLATE_OUTPUT,
     TLS_INSIDE_TLS,
     TCP_WITHOUT_ADDRESSES,
     CONFLICTING_PROTOCOLS,

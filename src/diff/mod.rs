@@ -117,7 +117,7 @@ struct Key {
 
 /// Compares the compiled resources with the deployed objects.
 pub fn diff(
-    compiled: Vec<Value>,
+    compiled: &[&Value],
     deployed: DeployedSet,
     options: &Options,
 ) -> Result<Diff, Vec<Duplicate>> {
@@ -126,7 +126,7 @@ pub fn diff(
     for (index, at) in deployed.identical {
         match identical_at[index] {
             Some(first) => duplicates.push(Duplicate {
-                resource: describe(&key_of(&compiled[index])),
+                resource: describe(&key_of(compiled[index])),
                 first,
                 second: at,
             }),
@@ -150,9 +150,9 @@ pub fn diff(
     }
     let mut result = Diff::default();
     let mut kinds_compiled: HashSet<(String, String)> = HashSet::new();
-    for (mut resource, identical_at) in compiled.into_iter().zip(identical_at) {
+    for (&resource, identical_at) in compiled.iter().zip(identical_at) {
         if let Some(at) = identical_at {
-            let key = key_of(&resource);
+            let key = key_of(resource);
             if let Some(other) = by_key.remove(&key) {
                 duplicates.push(Duplicate {
                     resource: describe(&key),
@@ -164,6 +164,7 @@ pub fn diff(
             result.unchanged += 1;
             continue;
         }
+        let mut resource = resource.clone();
         normalise::normalise(&mut resource, &options.config_namespace);
         let key = key_of(&resource);
         kinds_compiled.insert((key.group.clone(), key.kind.clone()));

@@ -4,6 +4,8 @@
 //! with renames, so a reader (or a failed run) never sees half an output. egressc owns only
 //! what it wrote: a marker file lists those files, a rerun replaces exactly them, files that
 //! someone else put there survive, and a non-empty directory without the marker is refused.
+//! File names may hold `/`: layouts write subdirectories (a directory a host), and files
+//! others put into those subdirectories survive too.
 
 use std::fs;
 use std::io;
@@ -100,6 +102,9 @@ fn stage(staging: &Path, files: &[RenderedFile]) -> Result<(), EmitError> {
     fs::create_dir(staging).map_err(io_at(staging))?;
     for file in files {
         let path = staging.join(&file.name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io_at(parent))?;
+        }
         fs::write(&path, &file.contents).map_err(io_at(&path))?;
     }
     let mut marker =
@@ -120,19 +125,15 @@ fn swap(
     files: &[RenderedFile],
     previous: &[String],
 ) -> Result<(), EmitError> {
+    let owned: Vec<&str> = files
+        .iter()
+        .map(|f| f.name.as_str())
+        .chain(previous.iter().map(String::as_str))
+        .chain([MARKER])
+        .collect();
     let mut kept: Vec<PathBuf> = Vec::new();
     let result = (|| {
-        for entry in fs::read_dir(dir).map_err(io_at(dir))? {
-            let name = entry.map_err(io_at(dir))?.file_name();
-            let name_text = name.to_string_lossy();
-            let ours = name_text == MARKER
-                || previous.iter().any(|p| *p == name_text)
-                || files.iter().any(|f| f.name == name_text);
-            if !ours {
-                fs::rename(dir.join(&name), staging.join(&name)).map_err(io_at(dir))?;
-                kept.push(PathBuf::from(name));
-            }
-        }
+        keep_foreign(dir, staging, Path::new(""), &owned, &mut kept)?;
         let retired = sibling(dir, "old");
         fs::rename(dir, &retired).map_err(io_at(dir))?;
         if let Err(error) = fs::rename(staging, dir) {
@@ -143,11 +144,42 @@ fn swap(
         fs::remove_dir_all(&retired).map_err(io_at(&retired))
     })();
     if result.is_err() && dir.is_dir() {
-        for name in &kept {
-            let _ = fs::rename(staging.join(name), dir.join(name));
+        for path in kept.iter().rev() {
+            let _ = fs::rename(staging.join(path), dir.join(path));
         }
     }
     result
+}
+
+/// Moves what egressc does not own under `dir/relative` to the same place in `staging`,
+/// walking into the subdirectories that hold egressc's files, recording what it moved.
+fn keep_foreign(
+    dir: &Path,
+    staging: &Path,
+    relative: &Path,
+    owned: &[&str],
+    kept: &mut Vec<PathBuf>,
+) -> Result<(), EmitError> {
+    let here = dir.join(relative);
+    for entry in fs::read_dir(&here).map_err(io_at(&here))? {
+        let entry = entry.map_err(io_at(&here))?;
+        let path = relative.join(entry.file_name());
+        let text = path.to_string_lossy().replace('\\', "/");
+        if owned.contains(&text.as_str()) {
+            continue;
+        }
+        let prefix = format!("{text}/");
+        let holds_ours = owned.iter().any(|o| o.starts_with(&prefix));
+        if holds_ours && entry.file_type().map_err(io_at(&here))?.is_dir() {
+            let target = staging.join(&path);
+            fs::create_dir_all(&target).map_err(io_at(&target))?;
+            keep_foreign(dir, staging, &path, owned, kept)?;
+        } else {
+            fs::rename(dir.join(&path), staging.join(&path)).map_err(io_at(dir))?;
+            kept.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// A path beside `dir` for staging, unique to this process.

@@ -6,6 +6,7 @@
 //! renderer writes them out.
 
 mod authorization_policy;
+mod config_map;
 mod destination_rule;
 mod gateway;
 mod istio_operator;
@@ -17,6 +18,7 @@ mod telemetry;
 mod virtual_service;
 
 pub use authorization_policy::*;
+pub use config_map::*;
 pub use destination_rule::*;
 pub use gateway::*;
 pub use istio_operator::*;
@@ -31,6 +33,11 @@ use serde::Serialize;
 
 /// The API group and version of Istio's networking resources that egressc writes.
 pub const NETWORKING_V1: &str = "networking.istio.io/v1";
+/// The same resources as Istio before 1.22 serves them (see [`crate::target`]).
+pub const NETWORKING_V1BETA1: &str = "networking.istio.io/v1beta1";
+
+/// What [`Resource::kind`] says for the istiod chart's values, which have no `kind`.
+pub const HELM_VALUES_KIND: &str = "HelmValues";
 
 /// One resource egressc can emit.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -45,19 +52,44 @@ pub enum Resource {
     Telemetry(Object<TelemetrySpec>),
     Sidecar(Object<SidecarSpec>),
     NetworkPolicy(Object<NetworkPolicySpec>),
+    /// The `istio` ConfigMap holding MeshConfig.
+    MeshConfigMap(ConfigMap),
+    /// Values of the istiod Helm chart: not a Kubernetes object.
+    IstiodValues(IstiodValues),
 }
 
 impl Resource {
     pub fn kind(&self) -> &str {
-        &self.meta_and_type().0.kind
+        self.meta_and_type()
+            .map_or(HELM_VALUES_KIND, |(t, _)| &t.kind)
     }
 
-    pub fn metadata(&self) -> &ObjectMeta {
-        self.meta_and_type().1
+    /// The object's metadata; `None` for chart values, which are not an object.
+    pub fn metadata(&self) -> Option<&ObjectMeta> {
+        self.meta_and_type().map(|(_, m)| m)
     }
 
-    fn meta_and_type(&self) -> (&TypeMeta, &ObjectMeta) {
-        match self {
+    /// Writes the resource in the API version Istio served before 1.22, when `v1` came to
+    /// networking, security and telemetry (same fields; see [`crate::target`]).
+    pub fn use_pre_v1_api(&mut self) {
+        let (type_meta, api_version) = match self {
+            Resource::ServiceEntry(o) => (&mut o.type_meta, NETWORKING_V1BETA1),
+            Resource::Gateway(o) => (&mut o.type_meta, NETWORKING_V1BETA1),
+            Resource::VirtualService(o) => (&mut o.type_meta, NETWORKING_V1BETA1),
+            Resource::DestinationRule(o) => (&mut o.type_meta, NETWORKING_V1BETA1),
+            Resource::Sidecar(o) => (&mut o.type_meta, NETWORKING_V1BETA1),
+            Resource::AuthorizationPolicy(o) => (&mut o.type_meta, "security.istio.io/v1beta1"),
+            Resource::Telemetry(o) => (&mut o.type_meta, "telemetry.istio.io/v1alpha1"),
+            Resource::IstioOperator(_)
+            | Resource::NetworkPolicy(_)
+            | Resource::MeshConfigMap(_)
+            | Resource::IstiodValues(_) => return,
+        };
+        api_version.clone_into(&mut type_meta.api_version);
+    }
+
+    fn meta_and_type(&self) -> Option<(&TypeMeta, &ObjectMeta)> {
+        Some(match self {
             Resource::ServiceEntry(o) => (&o.type_meta, &o.metadata),
             Resource::Gateway(o) => (&o.type_meta, &o.metadata),
             Resource::VirtualService(o) => (&o.type_meta, &o.metadata),
@@ -67,6 +99,8 @@ impl Resource {
             Resource::Telemetry(o) => (&o.type_meta, &o.metadata),
             Resource::Sidecar(o) => (&o.type_meta, &o.metadata),
             Resource::NetworkPolicy(o) => (&o.type_meta, &o.metadata),
-        }
+            Resource::MeshConfigMap(o) => (&o.type_meta, &o.metadata),
+            Resource::IstiodValues(_) => return None,
+        })
     }
 }

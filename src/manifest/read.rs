@@ -51,6 +51,24 @@ pub fn read_str(text: &str) -> Read {
     read
 }
 
+/// Reads a YAML stream into plain JSON values, one a non-empty document, with the line each
+/// starts on: how template output is read back before it is judged. The first document that
+/// is not YAML is the error.
+pub fn json_values(text: &str) -> Result<Vec<(usize, serde_json::Value)>, Problem> {
+    let mut values = Vec::new();
+    for document in split_documents(text) {
+        let Some(line) = content_line(&document) else {
+            continue;
+        };
+        match serde_yaml::from_str::<Option<serde_json::Value>>(document.text) {
+            Ok(Some(value)) => values.push((line, value)),
+            Ok(None) => {}
+            Err(error) => return Err(yaml_problem(&error, &document, line)),
+        }
+    }
+    Ok(values)
+}
+
 fn read_document(document: &Document, read: &mut Read) {
     let Some(line) = content_line(document) else {
         return;
