@@ -62,7 +62,15 @@ fn write_host(text: &mut String, index: usize) {
                 index % 256
             );
         }
-        _ => text.push_str("    tls 443\n    via \"sidecar\"\n"),
+        _ => {
+            // Direct hosts name their addresses, as the NetworkPolicies need them.
+            let _ = writeln!(
+                text,
+                "    tls 443\n    addresses \"198.18.{}.{}/32\"\n    via \"sidecar\"",
+                index / 256 % 256,
+                index % 256
+            );
+        }
     }
     if index % 4 == 1 {
         let _ = writeln!(text, "    namespaces \"team-{}\"", index % 50);

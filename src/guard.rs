@@ -20,21 +20,24 @@ pub fn guard(compiled: &[Compiled], severities: &Severities, diagnostics: &mut D
 /// Judges rendered documents, natively written or from templates, reporting into
 /// `diagnostics`. A finding on a template's document names the template and the host.
 pub fn judge(rendered: &[Rendered], severities: &Severities, diagnostics: &mut Diagnostics) {
-    let mut manifests: Vec<Manifest> = Vec::with_capacity(rendered.len());
-    let mut origins: Vec<&Rendered> = Vec::with_capacity(rendered.len());
-    for item in rendered {
+    // Reading each document into the rules' model is independent work: on every core.
+    let read = crate::parallel::map(rendered, |item| {
         match manifest::from_json(&item.document.value) {
-            Ok(Some(manifest)) => {
-                manifests.push(manifest);
-                origins.push(item);
-            }
-            Ok(None) => {}
+            Ok(manifest) => manifest,
             // Template output was read back through the same model before, so only a
             // compile bug gets here.
             Err(error) => panic!(
                 "a compiled {} does not read back as a manifest: {error}",
                 item.document.kind
             ),
+        }
+    });
+    let mut manifests: Vec<Manifest> = Vec::with_capacity(rendered.len());
+    let mut origins: Vec<&Rendered> = Vec::with_capacity(rendered.len());
+    for (item, manifest) in rendered.iter().zip(read) {
+        if let Some(manifest) = manifest {
+            manifests.push(manifest);
+            origins.push(item);
         }
     }
     let templates = template_paths(rendered);

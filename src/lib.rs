@@ -33,6 +33,7 @@ pub mod istio;
 pub mod lower;
 pub mod manifest;
 pub mod merge;
+pub mod parallel;
 pub mod policy;
 pub mod render;
 pub mod report;
@@ -114,19 +115,5 @@ fn parse_and_lower(
             .map(|document| lower::lower(id, &document, &mut diagnostics));
         (lowered, diagnostics)
     };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if threads == 1 || ids.len() < 2 {
-        return ids.iter().map(one).collect();
-    }
-    let chunk = ids.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = ids
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().expect("a policy reader thread panicked"))
-            .collect()
-    })
+    parallel::map(ids, one)
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::compile_args::{CompileArgs, compile_policy};
-use super::{Outcome, fail, write_stdout};
+use super::{Outcome, fail, leave, write_stdout};
 use crate::diagnostic::render::Style;
 use crate::emit;
 use crate::render::layout::{self, Layout};
@@ -83,7 +83,9 @@ pub fn run(args: &BuildArgs, style: Style) -> Outcome {
         Err(outcome) => return outcome,
     };
     let Some(dir) = &args.output else {
-        return write_stdout(&layout::stream(&built.documents));
+        let outcome = write_stdout(&layout::stream(&built.documents));
+        leave(built);
+        return outcome;
     };
     let files = match layout::files(&built.documents, layout) {
         Ok(files) => files,
@@ -98,5 +100,6 @@ pub fn run(args: &BuildArgs, style: Style) -> Outcome {
         built.documents.len(),
         dir.display()
     );
+    leave((built, files));
     Outcome::Success
 }

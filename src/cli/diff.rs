@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use serde_json::Value;
 
 use super::compile_args::{CompileArgs, Unguarded, compile_unguarded, judge, report_judgement};
-use super::{ColorChoice, Outcome, fail, write_stdout};
+use super::{ColorChoice, Outcome, fail, leave, write_stdout};
 use crate::diagnostic::render::Style;
 use crate::diagnostic::{Severity, codes};
 use crate::diff::{self, Deployed, DeployedSet, Duplicate, output};
@@ -125,11 +125,13 @@ pub fn run(args: &DiffArgs, color: ColorChoice, style: Style) -> Outcome {
             DiffFormat::Json => output::json(&result, &files.sources),
         }
     };
-    match write_stdout(&text) {
+    let outcome = match write_stdout(&text) {
         Outcome::Success if result.differences.is_empty() => Outcome::Success,
         Outcome::Success => Outcome::Differs,
         failed => failed,
-    }
+    };
+    leave((unguarded, files, result));
+    outcome
 }
 
 /// The deployed manifest files, read into memory, and the ones that are not text.
