@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-fn main() {
+pub fn main() {
     let mut files = Vec::new();
     for arg in std::env::args().skip(1) {
         collect(Path::new(&arg), &mut files);

@@ -139,6 +139,9 @@ struct Files {
     sources: Sources,
     /// The sources holding UTF-8 text, in order.
     texts: Vec<SourceId>,
+    /// Their `kind: List` documents, already parsed: no document in one can be byte-identical
+    /// to what `build` writes, so they are read while the policy compiles.
+    lists: Vec<objects::Objects>,
     problems: Vec<Entry>,
 }
 
@@ -168,9 +171,17 @@ fn read_files(paths: &[PathBuf]) -> Result<Files, InputError> {
             }
         }
     }
+    let lists = {
+        let texts: Vec<&str> = texts
+            .iter()
+            .map(|&id| sources.get(id).text.as_str())
+            .collect();
+        objects::read_lists(&texts)
+    };
     Ok(Files {
         sources,
         texts,
+        lists,
         problems,
     })
 }
@@ -197,7 +208,8 @@ fn compare(
         .iter()
         .map(|&id| files.sources.get(id).text.as_str())
         .collect();
-    let read = objects::read_all(&texts, &|text: &str| by_text.get(text).copied());
+    let other = objects::read_other(&texts, &|text: &str| by_text.get(text).copied());
+    let read = objects::merge(std::mem::take(&mut files.lists), other);
     let mut deployed = DeployedSet::default();
     for (&source, read) in files.texts.iter().zip(read) {
         for item in read.problems {

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 mod parallel;
 
-pub use parallel::read_all;
+pub use parallel::{merge, read_all, read_lists, read_other};
 
 use super::stream::{
     Document, MAX_DOCUMENT_BYTES, Problem, content_line, list_item_lines, yaml_problem,

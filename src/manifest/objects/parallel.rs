@@ -14,7 +14,61 @@ pub fn read_all<F>(texts: &[&str], recognise: &F) -> Vec<Objects>
 where
     F: Fn(&str) -> Option<usize> + Sync,
 {
-    let (units, lists) = units(texts);
+    read_part(texts, Part::All, recognise)
+}
+
+/// Reads only the `kind: List` documents that split into items, which nothing can
+/// recognise: `diff` parses them while the policy is still compiling. [`read_other`] reads
+/// the rest, and [`merge`] puts the two together as [`read_all`] would have read them.
+pub fn read_lists(texts: &[&str]) -> Vec<Objects> {
+    read_part(texts, Part::Lists, &|_: &str| None)
+}
+
+/// Reads everything [`read_lists`] leaves out.
+pub fn read_other<F>(texts: &[&str], recognise: &F) -> Vec<Objects>
+where
+    F: Fn(&str) -> Option<usize> + Sync,
+{
+    read_part(texts, Part::Other, recognise)
+}
+
+/// The two parts of one set of texts, in the order of their lines.
+pub fn merge(lists: Vec<Objects>, other: Vec<Objects>) -> Vec<Objects> {
+    lists
+        .into_iter()
+        .zip(other)
+        .map(|(mut a, mut b)| {
+            a.objects.append(&mut b.objects);
+            a.objects.sort_by_key(|o| o.line);
+            a.recognised.append(&mut b.recognised);
+            a.recognised.sort_by_key(|r| r.line);
+            a.problems.append(&mut b.problems);
+            a.problems.sort_by_key(|p| p.line);
+            a
+        })
+        .collect()
+}
+
+/// Which documents a read covers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    All,
+    /// `kind: List` documents read item by item.
+    Lists,
+    /// Everything else.
+    Other,
+}
+
+fn read_part<F>(texts: &[&str], part: Part, recognise: &F) -> Vec<Objects>
+where
+    F: Fn(&str) -> Option<usize> + Sync,
+{
+    let (mut units, lists) = units(texts);
+    match part {
+        Part::All => {}
+        Part::Lists => units.retain(|unit| unit.list.is_some()),
+        Part::Other => units.retain(|unit| unit.list.is_none()),
+    }
     let results = in_parallel(&units, |unit| {
         let mut objects = Objects::default();
         match unit.list {

@@ -110,3 +110,18 @@ fn a_known_text_is_recognised_without_parsing() {
     );
     assert_eq!(lines(&read), [("\"b\"".to_owned(), 11)]);
 }
+
+#[test]
+fn lists_and_the_rest_read_apart_merge_into_what_one_read_gives() {
+    let stream = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: first}}\n---\n{KUBECTL_LIST}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: last}}\n"
+    );
+    let texts = [stream.as_str(), KUBECTL_LIST];
+    let none = |_: &str| None;
+    let merged = merge(read_lists(&texts), read_other(&texts, &none));
+    for (merged, whole) in merged.iter().zip(read_all(&texts, &none)) {
+        assert_eq!(merged.objects, whole.objects);
+        assert_eq!(merged.problems, whole.problems);
+    }
+    assert_eq!(lines(&merged[0]).len(), 4);
+}
