@@ -88,6 +88,26 @@ fn its_own_output_has_no_differences() {
 }
 
 #[test]
+fn output_shaped_by_templates_diffs_clean_and_template_changes_show() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("diff/templates");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.parent().unwrap()).unwrap();
+    let templates = ["--templates", "examples/templates"];
+    let mut build = vec!["build", "examples/egress.kdl", "-o", dir.to_str().unwrap()];
+    build.extend_from_slice(&templates);
+    let built = egressc(&build);
+    assert_eq!(code(&built), 0, "{}", stderr(&built));
+    let templates_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/templates");
+    let with = ["--templates", templates_dir.to_str().unwrap()];
+    let output = diff_in(&dir, "examples/egress.kdl", &with);
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    // Without the templates, every resource they renamed or annotated is a difference.
+    let output = diff_in(&dir, "examples/egress.kdl", &["--stat"]);
+    assert_eq!(code(&output), 1);
+    assert_ne!(stdout(&output), "0 to add, 0 to change, 0 to remove\n");
+}
+
+#[test]
 fn its_own_stream_on_stdin_has_no_differences() {
     let built = egressc(&["build", POLICY]);
     let output = egressc_with_stdin(&["diff", POLICY, "--against", "-"], Some(&built.stdout));
