@@ -93,9 +93,9 @@ fn output_shaped_by_templates_diffs_clean_and_template_changes_show() {
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.parent().unwrap()).unwrap();
     let templates = ["--templates", "examples/templates"];
-    let mut build = vec!["build", "examples/egress.kdl", "-o", dir.to_str().unwrap()];
-    build.extend_from_slice(&templates);
-    let built = egressc(&build);
+    let mut args = vec!["build", "examples/egress.kdl", "-o", dir.to_str().unwrap()];
+    args.extend_from_slice(&templates);
+    let built = egressc(&args);
     assert_eq!(code(&built), 0, "{}", stderr(&built));
     let templates_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/templates");
     let with = ["--templates", templates_dir.to_str().unwrap()];
