@@ -18,6 +18,13 @@
 //! input -> manifest::read -> rules -> report
 //! ```
 //!
+//! `diff` compares what `build` would write with deployed manifests ([`diff`]):
+//!
+//! ```text
+//! build's documents ----------------------┐
+//! input -> manifest::objects -> normalise -> pair -> compare -> diff::output
+//! ```
+//!
 //! [`diagnostic`] carries what is wrong with the input through every stage, with spans from
 //! [`source`]; [`cli`] wires the stages to commands.
 

@@ -104,10 +104,12 @@ pub fn run(args: &DiffArgs, color: ColorChoice, style: Style) -> Outcome {
         Ok(result) if files.problems.is_empty() => result,
         Ok(_) => return unreadable(&files.problems, &files.sources, style),
         Err(duplicates) => {
-            let entries: Vec<Entry> = duplicates
-                .iter()
-                .map(|duplicate| duplicate_entry(duplicate, &files.sources))
-                .collect();
+            let mut entries = std::mem::take(&mut files.problems);
+            entries.extend(
+                duplicates
+                    .iter()
+                    .map(|duplicate| duplicate_entry(duplicate, &files.sources)),
+            );
             return unreadable(&entries, &files.sources, style);
         }
     };
