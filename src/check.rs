@@ -15,7 +15,7 @@ use crate::input::{self, InputError, ManifestInput};
 use crate::manifest::{Manifest, MeshConfig, ResourceRef, read};
 use crate::report::{At, Entry};
 use crate::rules::{self, Index, Severities};
-use crate::source::Sources;
+use crate::source::{SourceId, Sources};
 
 /// How to judge the manifests.
 #[derive(Clone, Debug)]
@@ -80,6 +80,7 @@ pub fn check_texts(texts: Vec<(PathBuf, Vec<u8>)>, options: &Options) -> Checked
     let mut checked = Checked::default();
     let mut manifests: Vec<Manifest> = Vec::new();
     let mut located: Vec<At> = Vec::new();
+    let mut readable: Vec<SourceId> = Vec::with_capacity(texts.len());
     for (path, bytes) in texts {
         let (text, not_utf8) = match String::from_utf8(bytes) {
             Ok(text) => (text, false),
@@ -92,9 +93,16 @@ pub fn check_texts(texts: Vec<(PathBuf, Vec<u8>)>, options: &Options) -> Checked
                 "the file is not UTF-8 text",
                 "save the file as UTF-8",
             ));
-            continue;
+        } else {
+            readable.push(source);
         }
-        let read = read::read_str(&checked.sources.get(source).text);
+    }
+    // Parsing is most of a big check, and files are independent: on every core.
+    let sources = &checked.sources;
+    let reads = crate::parallel::map(&readable, |&source| {
+        read::read_str(&sources.get(source).text)
+    });
+    for (source, read) in readable.into_iter().zip(reads) {
         checked.skipped += read.skipped;
         for problem in read.problems {
             let at = At {

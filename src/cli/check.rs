@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{Outcome, fail, write_stdout};
+use super::{Outcome, fail, leave, write_stdout};
 use crate::check::{self, Options};
 use crate::diagnostic::render::Style;
 use crate::report::{self, Format};
@@ -132,14 +132,15 @@ pub fn run(args: &CheckArgs, style: Style) -> Outcome {
         &checked.sources,
         style,
     ));
-    if written != Outcome::Success {
-        return written;
-    }
-    if checked.unreadable() {
+    let outcome = if written != Outcome::Success {
+        written
+    } else if checked.unreadable() {
         Outcome::Failed
     } else if checked.has_errors() {
         Outcome::Refused
     } else {
         Outcome::Success
-    }
+    };
+    leave(checked);
+    outcome
 }
