@@ -108,12 +108,18 @@ fn decorate(mut object: Value, index: usize) -> Value {
         fields["apiVersion"] = json!(format!("{group}/{older}"));
     }
     let metadata = fields["metadata"].as_object_mut().expect("metadata");
-    metadata.insert(
-        "annotations".into(),
-        json!({"kubectl.kubernetes.io/last-applied-configuration": applied}),
-    );
+    metadata
+        .entry("annotations")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .expect("annotations are a map")
+        .insert(
+            "kubectl.kubernetes.io/last-applied-configuration".into(),
+            json!(applied),
+        );
     metadata.insert("creationTimestamp".into(), json!("2026-11-20T10:00:00Z"));
     metadata.insert("generation".into(), json!(1));
+    metadata.insert("selfLink".into(), json!("/apis/egressc.bench/v1/served"));
     metadata.insert(
         "resourceVersion".into(),
         json!(format!("{}", 100_000 + index)),

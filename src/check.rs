@@ -164,7 +164,8 @@ pub fn check_texts(texts: Vec<(PathBuf, Vec<u8>)>, options: &Options) -> Checked
     checked
 }
 
-fn unreadable(at: At, message: &str, help: &str) -> Entry {
+/// An entry for a document that could not be read (`E020`); `diff` reports them too.
+pub(crate) fn unreadable(at: At, message: &str, help: &str) -> Entry {
     Entry {
         code: codes::UNREADABLE_MANIFEST,
         severity: Severity::Error,

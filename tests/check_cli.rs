@@ -1,42 +1,9 @@
 //! `egressc check` and `egressc rule` as users meet them: every output format, every exit
 //! code, stdin, `kind: List`, unreadable input. Output is snapshotted exactly.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod support;
 
-fn egressc(args: &[&str]) -> Output {
-    egressc_with_stdin(args, None)
-}
-
-fn egressc_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_egressc"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("egressc runs");
-    let mut pipe = child.stdin.take().expect("stdin");
-    if let Some(bytes) = stdin {
-        pipe.write_all(bytes).expect("write stdin");
-    }
-    drop(pipe);
-    child.wait_with_output().expect("egressc ends")
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited normally")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("UTF-8")
-}
+use support::cli::{code, egressc, egressc_with_stdin, stderr, stdout};
 
 const FIXTURES: &str = "tests/fixtures/check-cli";
 

@@ -2,48 +2,21 @@
 //! server returns it, each kind of drift, every output format and every exit code. Output is
 //! snapshotted exactly.
 
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod support;
 
-use serde_json::{Map, Value, json};
+use support::cli::{code, egressc, egressc_with_stdin, stderr, stdout};
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+#[path = "../bench/synthetic.rs"]
+#[allow(dead_code)]
+mod synthetic;
 
 const POLICY: &str = "tests/fixtures/diff/policy.kdl";
-
-fn egressc(args: &[&str]) -> Output {
-    egressc_with_stdin(args, None)
-}
-
-fn egressc_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_egressc"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("egressc runs");
-    let mut pipe = child.stdin.take().expect("stdin");
-    if let Some(bytes) = stdin {
-        pipe.write_all(bytes).expect("write stdin");
-    }
-    drop(pipe);
-    child.wait_with_output().expect("egressc ends")
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited normally")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("UTF-8")
-}
 
 /// `build -o` of `policy` into a fresh directory named `name` under the target directory.
 fn deployed(name: &str, policy: &str) -> PathBuf {
@@ -135,83 +108,13 @@ fn every_example_diffs_clean_against_its_own_output() {
     }
 }
 
-/// What the API server adds to what was applied, and how `kubectl get -o yaml` prints it.
-fn as_served(mut object: Value, index: usize) -> Value {
-    let applied = serde_json::to_string(&object).unwrap();
-    let fields = object.as_object_mut().unwrap();
-    let api_version = fields["apiVersion"].as_str().unwrap().to_owned();
-    // An older version the API server also serves the kind in.
-    let older = match api_version.as_str() {
-        "networking.istio.io/v1" | "security.istio.io/v1" => Some("v1beta1"),
-        "telemetry.istio.io/v1" => Some("v1alpha1"),
-        _ => None,
-    };
-    if let Some(older) = older {
-        let group = api_version.trim_end_matches("/v1");
-        fields["apiVersion"] = json!(format!("{group}/{older}"));
-    }
-    let metadata = fields["metadata"].as_object_mut().unwrap();
-    metadata.insert(
-        "uid".into(),
-        json!(format!("6d1c7f0e-0000-4000-8000-{index:012}")),
-    );
-    metadata.insert("resourceVersion".into(), json!(format!("{}", 1000 + index)));
-    metadata.insert("generation".into(), json!(1));
-    metadata.insert("creationTimestamp".into(), json!("2026-11-20T10:00:00Z"));
-    metadata.insert(
-        "selfLink".into(),
-        json!("/apis/networking.istio.io/v1beta1/x"),
-    );
-    metadata.insert(
-        "managedFields".into(),
-        json!([{"apiVersion": api_version, "fieldsType": "FieldsV1", "manager": "kubectl-client-side-apply", "operation": "Update"}]),
-    );
-    metadata
-        .entry("annotations")
-        .or_insert_with(|| json!({}))
-        .as_object_mut()
-        .unwrap()
-        .insert(
-            "kubectl.kubernetes.io/last-applied-configuration".into(),
-            json!(applied),
-        );
-    fields.insert("status".into(), json!({"validationMessages": []}));
-    reversed_keys(object)
-}
-
-/// Every map with its keys in reverse order.
-fn reversed_keys(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.reverse();
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k, reversed_keys(v)))
-                    .collect::<Map<_, _>>(),
-            )
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(reversed_keys).collect()),
-        other => other,
-    }
-}
-
 #[test]
 fn the_same_resources_as_a_server_returns_them_have_no_differences() {
     let built = egressc(&["build", POLICY, "--mesh-config", "none"]);
     assert_eq!(code(&built), 0);
-    let items: Vec<Value> = serde_yaml::Deserializer::from_str(&stdout(&built))
-        .enumerate()
-        .map(|(index, document)| {
-            let value: Value = serde::Deserialize::deserialize(document).unwrap();
-            as_served(value, index)
-        })
-        .collect();
-    assert!(items.len() >= 6);
-    let list = json!({"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}});
-    // serde_yaml's own style: different quoting and indentation than egressc writes.
-    let text = serde_yaml::to_string(&list).unwrap();
+    // As kubectl prints it: one List, server fields, older served versions, keys sorted,
+    // serde_yaml's quoting and indentation (bench/synthetic.rs, shared with the benchmark).
+    let text = synthetic::served(&stdout(&built));
     assert!(text.contains("apiVersion: networking.istio.io/v1beta1"));
     let output = egressc_with_stdin(
         &["diff", POLICY, "--mesh-config", "none", "--against", "-"],

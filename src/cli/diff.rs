@@ -165,7 +165,7 @@ fn read_files(paths: &[PathBuf]) -> Result<Files, InputError> {
                 let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
                 let source = sources.add(path, text);
                 let at = At { source, line: 1 };
-                problems.push(problem(
+                problems.push(crate::check::unreadable(
                     at,
                     "the file is not UTF-8 text",
                     "save the file as UTF-8",
@@ -219,7 +219,9 @@ fn compare(
                 source,
                 line: item.line,
             };
-            files.problems.push(problem(at, &item.message, item.help));
+            files
+                .problems
+                .push(crate::check::unreadable(at, &item.message, item.help));
         }
         deployed
             .objects
@@ -250,18 +252,6 @@ fn compare(
     };
     let compiled: Vec<&Value> = documents.iter().map(|d| &d.value).collect();
     diff::diff(&compiled, deployed, &options)
-}
-
-fn problem(at: At, message: &str, help: &str) -> Entry {
-    Entry {
-        code: codes::UNREADABLE_MANIFEST,
-        severity: Severity::Error,
-        message: message.to_owned(),
-        resource: None,
-        at: Some(at),
-        related: Vec::new(),
-        help: Some(help.to_owned()),
-    }
 }
 
 fn duplicate_entry(duplicate: &Duplicate, sources: &Sources) -> Entry {

@@ -15,8 +15,8 @@ use serde_path_to_error::{Segment, Track};
 use serde_yaml::Value;
 
 use super::stream::{
-    Document, MAX_DOCUMENT_BYTES, Problem, content_line, list_item_lines, split_documents,
-    top_level_type, yaml_problem,
+    Document, Problem, content_line, list_item_lines, split_documents, too_large, top_level_type,
+    yaml_problem,
 };
 use super::{IgnoredField, IstioOperator, KnownKind, Manifest, RawObject, Spec, deserialize_spec};
 
@@ -73,16 +73,8 @@ fn read_document(document: &Document, read: &mut Read) {
     let Some(line) = content_line(document) else {
         return;
     };
-    if document.text.len() > MAX_DOCUMENT_BYTES {
-        read.problems.push(Problem {
-            line,
-            message: format!(
-                "document is {} MiB, over the {} MiB limit; split it into smaller files",
-                document.text.len() / (1024 * 1024),
-                MAX_DOCUMENT_BYTES / (1024 * 1024)
-            ),
-            help: "split the stream into smaller documents or files; no Kubernetes object is this large",
-        });
+    if let Some(problem) = too_large(document, line) {
+        read.problems.push(problem);
         return;
     }
     match top_level_type(document.text) {

@@ -7,6 +7,19 @@
 /// prints for tens of thousands of resources, and stops a runaway input early.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
 
+/// The problem of a document over [`MAX_DOCUMENT_BYTES`], or `None` for one within it.
+pub(crate) fn too_large(document: &Document, line: usize) -> Option<Problem> {
+    (document.text.len() > MAX_DOCUMENT_BYTES).then(|| Problem {
+        line,
+        message: format!(
+            "document is {} MiB, over the {} MiB limit; split it into smaller files",
+            document.text.len() / (1024 * 1024),
+            MAX_DOCUMENT_BYTES / (1024 * 1024)
+        ),
+        help: "split the stream into smaller documents or files; no Kubernetes object is this large",
+    })
+}
+
 /// A document that could not be read at all.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {

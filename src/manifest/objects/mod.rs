@@ -9,9 +9,7 @@ mod parallel;
 
 pub use parallel::{merge, read_all, read_lists, read_other};
 
-use super::stream::{
-    Document, MAX_DOCUMENT_BYTES, Problem, content_line, list_item_lines, yaml_problem,
-};
+use super::stream::{Document, Problem, content_line, list_item_lines, too_large, yaml_problem};
 
 /// A Kubernetes object and the line its text starts on.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,16 +62,8 @@ where
         out.recognised.push(Recognised { index, line });
         return;
     }
-    if document.text.len() > MAX_DOCUMENT_BYTES {
-        out.problems.push(Problem {
-            line,
-            message: format!(
-                "document is {} MiB, over the {} MiB limit",
-                document.text.len() / (1024 * 1024),
-                MAX_DOCUMENT_BYTES / (1024 * 1024)
-            ),
-            help: "split the stream into smaller documents or files; no Kubernetes object is this large",
-        });
+    if let Some(problem) = too_large(document, line) {
+        out.problems.push(problem);
         return;
     }
     let value = match serde_yaml::from_str::<Value>(document.text) {
