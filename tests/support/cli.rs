@@ -1,5 +1,8 @@
 //! Running the real `egressc` binary from the repository root, as users run it.
 
+// Every test binary that includes `support` compiles these; each uses only some.
+#![allow(dead_code)]
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
