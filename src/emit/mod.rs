@@ -7,6 +7,7 @@
 //! File names may hold `/`: layouts write subdirectories (a directory a host), and files
 //! others put into those subdirectories survive too.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -125,12 +126,13 @@ fn swap(
     files: &[RenderedFile],
     previous: &[String],
 ) -> Result<(), EmitError> {
-    let owned: Vec<&str> = files
-        .iter()
-        .map(|f| f.name.as_str())
-        .chain(previous.iter().map(String::as_str))
-        .chain([MARKER])
-        .collect();
+    let owned = Owned::new(
+        files
+            .iter()
+            .map(|f| f.name.as_str())
+            .chain(previous.iter().map(String::as_str))
+            .chain([MARKER]),
+    );
     let mut kept: Vec<PathBuf> = Vec::new();
     let result = (|| {
         keep_foreign(dir, staging, Path::new(""), &owned, &mut kept)?;
@@ -151,13 +153,37 @@ fn swap(
     result
 }
 
+/// The paths egressc owns in an output directory, and the directories that hold them, as
+/// sets: an output has tens of thousands of files, and each entry of the directory is
+/// looked up.
+struct Owned<'a> {
+    files: HashSet<&'a str>,
+    directories: HashSet<&'a str>,
+}
+
+impl<'a> Owned<'a> {
+    fn new(paths: impl Iterator<Item = &'a str>) -> Owned<'a> {
+        let mut owned = Owned {
+            files: HashSet::new(),
+            directories: HashSet::new(),
+        };
+        for path in paths {
+            owned.files.insert(path);
+            for (index, _) in path.match_indices('/') {
+                owned.directories.insert(&path[..index]);
+            }
+        }
+        owned
+    }
+}
+
 /// Moves what egressc does not own under `dir/relative` to the same place in `staging`,
 /// walking into the subdirectories that hold egressc's files, recording what it moved.
 fn keep_foreign(
     dir: &Path,
     staging: &Path,
     relative: &Path,
-    owned: &[&str],
+    owned: &Owned,
     kept: &mut Vec<PathBuf>,
 ) -> Result<(), EmitError> {
     let here = dir.join(relative);
@@ -165,12 +191,12 @@ fn keep_foreign(
         let entry = entry.map_err(io_at(&here))?;
         let path = relative.join(entry.file_name());
         let text = path.to_string_lossy().replace('\\', "/");
-        if owned.contains(&text.as_str()) {
+        if owned.files.contains(text.as_str()) {
             continue;
         }
-        let prefix = format!("{text}/");
-        let holds_ours = owned.iter().any(|o| o.starts_with(&prefix));
-        if holds_ours && entry.file_type().map_err(io_at(&here))?.is_dir() {
+        if owned.directories.contains(text.as_str())
+            && entry.file_type().map_err(io_at(&here))?.is_dir()
+        {
             let target = staging.join(&path);
             fs::create_dir_all(&target).map_err(io_at(&target))?;
             keep_foreign(dir, staging, &path, owned, kept)?;
