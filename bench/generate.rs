@@ -1,5 +1,7 @@
 //! Writes the benchmark's inputs: `generate HOSTS DIR` writes the policy files into
-//! `DIR/policy/`. `generate --served STREAM OUT` turns a `build` stream into what
+//! `DIR/policy/` and the same hosts as a JSON list into `DIR/hosts.json` (the Python
+//! baseline's input). `generate --json STREAM OUT` turns a `build` stream into a JSON array of
+//! its resources (the build floor's input). `generate --served STREAM OUT` turns a `build` stream into what
 //! `kubectl get -o yaml` prints for it: one `kind: List`, every object decorated with the
 //! fields the API server sets, in Istio's `v1beta1`, with keys in another order and written
 //! in serde_yaml's style.
@@ -16,8 +18,20 @@ fn main() {
             let text = std::fs::read_to_string(stream).expect("read the stream");
             std::fs::write(out, synthetic::served(&text)).expect("write the served list");
         }
+        [flag, stream, out] if flag == "--json" => {
+            let text = std::fs::read_to_string(stream).expect("read the stream");
+            let resources: Vec<serde_json::Value> = serde_yaml::Deserializer::from_str(&text)
+                .map(|document| serde::Deserialize::deserialize(document).expect("a YAML stream"))
+                .collect();
+            let file = std::fs::File::create(out).expect("create the JSON file");
+            serde_json::to_writer(std::io::BufWriter::new(file), &resources).expect("write JSON");
+        }
         [hosts, dir] => {
             let hosts: usize = hosts.parse().expect("HOSTS is a number");
+            std::fs::create_dir_all(dir).expect("create the output directory");
+            let hosts_file = std::fs::File::create(Path::new(dir).join("hosts.json"))
+                .expect("create hosts.json");
+            serde_json::to_writer(hosts_file, &synthetic::hosts_json(hosts)).expect("write hosts");
             let dir = Path::new(dir).join("policy");
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).expect("create the policy directory");
@@ -26,7 +40,9 @@ fn main() {
             }
         }
         _ => {
-            eprintln!("usage: generate HOSTS DIR | generate --served STREAM OUT");
+            eprintln!(
+                "usage: generate HOSTS DIR | generate --served STREAM OUT | generate --json STREAM OUT"
+            );
             std::process::exit(2);
         }
     }

@@ -47,35 +47,89 @@ mesh {
 }
 "#;
 
-fn write_host(text: &mut String, index: usize) {
-    let name = format!("api{index}.service{}.example.com", index % 97);
-    let _ = writeln!(text, "\nhost \"{name}\" {{");
+/// One synthetic host, as facts: what the policy file says about it and what the Python
+/// baseline (bench/baseline/render.py) reads from `hosts.json`.
+struct Host {
+    name: String,
+    /// `tls`, `http` (with TLS originated at the gateway), or `tcp`.
+    protocol: &'static str,
+    port: u16,
+    /// The port TLS is originated to, for `http` hosts.
+    originate_tls: Option<u16>,
+    /// A /32 CIDR, for hosts reached straight from the sidecar.
+    address: Option<String>,
+    /// The one namespace the host is limited to, if any.
+    namespace: Option<String>,
+}
+
+fn host(index: usize) -> Host {
+    let mut host = Host {
+        name: format!("api{index}.service{}.example.com", index % 97),
+        protocol: "tls",
+        port: 443,
+        originate_tls: None,
+        address: None,
+        namespace: (index % 4 == 1).then(|| format!("team-{}", index % 50)),
+    };
     match index % 10 {
-        0..=5 => text.push_str("    tls 443\n"),
-        6 | 7 => text.push_str("    http 80 originate-tls=443\n"),
+        0..=5 => {}
+        6 | 7 => {
+            host.protocol = "http";
+            host.port = 80;
+            host.originate_tls = Some(443);
+        }
         8 => {
-            let _ = writeln!(
-                text,
-                "    tcp 5432\n    addresses \"10.{}.{}.{}/32\"\n    via \"sidecar\"",
+            host.protocol = "tcp";
+            host.port = 5432;
+            host.address = Some(format!(
+                "10.{}.{}.{}/32",
                 index / 65_536 % 256,
                 index / 256 % 256,
                 index % 256
-            );
+            ));
         }
-        _ => {
-            // Direct hosts name their addresses, as the NetworkPolicies need them.
-            let _ = writeln!(
-                text,
-                "    tls 443\n    addresses \"198.18.{}.{}/32\"\n    via \"sidecar\"",
-                index / 256 % 256,
-                index % 256
-            );
-        }
+        // Direct hosts name their addresses, as the NetworkPolicies need them.
+        _ => host.address = Some(format!("198.18.{}.{}/32", index / 256 % 256, index % 256)),
     }
-    if index % 4 == 1 {
-        let _ = writeln!(text, "    namespaces \"team-{}\"", index % 50);
+    host
+}
+
+fn write_host(text: &mut String, index: usize) {
+    let host = host(index);
+    let _ = writeln!(text, "\nhost \"{}\" {{", host.name);
+    let _ = write!(text, "    {} {}", host.protocol, host.port);
+    if let Some(port) = host.originate_tls {
+        let _ = write!(text, " originate-tls={port}");
+    }
+    text.push('\n');
+    if let Some(address) = &host.address {
+        let _ = writeln!(text, "    addresses \"{address}\"\n    via \"sidecar\"");
+    }
+    if let Some(namespace) = &host.namespace {
+        let _ = writeln!(text, "    namespaces \"{namespace}\"");
     }
     text.push_str("}\n");
+}
+
+/// The same hosts as `policy_files(hosts)`, as the JSON list the Python baseline renders
+/// from, in policy order (file by file, as `build` reads them).
+pub fn hosts_json(hosts: usize) -> Value {
+    let files = POLICY_FILES.min(hosts.max(1));
+    let list: Vec<Value> = (0..files)
+        .flat_map(|file| (file..hosts).step_by(files))
+        .map(|index| {
+            let host = host(index);
+            json!({
+                "name": host.name,
+                "protocol": host.protocol,
+                "port": host.port,
+                "originate_tls": host.originate_tls,
+                "address": host.address,
+                "namespace": host.namespace,
+            })
+        })
+        .collect();
+    Value::Array(list)
 }
 
 /// What `kubectl get -o yaml` prints for the resources of a `build` stream: one

@@ -84,3 +84,30 @@ fn the_generator_is_deterministic_and_mixes_hosts_as_specified() {
     assert_eq!(count("    tcp 5432"), 100);
     assert_eq!(count("    namespaces "), 250);
 }
+
+#[test]
+fn the_baselines_host_list_is_the_policys_hosts() {
+    let hosts = synthetic::hosts_json(1000);
+    let hosts = hosts.as_array().unwrap();
+    assert_eq!(hosts.len(), 1000);
+    let text: String = synthetic::policy_files(1000)
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
+    for host in hosts {
+        let name = host["name"].as_str().unwrap();
+        assert!(text.contains(&format!("host \"{name}\" {{")), "{name}");
+    }
+    let count = |key: &str, value: &str| hosts.iter().filter(|h| h[key] == value).count();
+    assert_eq!(count("protocol", "tls"), 700);
+    assert_eq!(count("protocol", "http"), 200);
+    assert_eq!(count("protocol", "tcp"), 100);
+    assert_eq!(
+        hosts.iter().filter(|h| h["address"].is_string()).count(),
+        200
+    );
+    assert_eq!(
+        hosts.iter().filter(|h| h["namespace"].is_string()).count(),
+        250
+    );
+}
