@@ -59,10 +59,11 @@ fn the_generated_policy_builds_checks_clean_and_diffs_to_nothing() {
     assert_eq!(diffed, "0 to add, 0 to change, 0 to remove\n");
 
     let stream = ok(&egressc(&["build", policy, "--mesh-config", "none"], None));
-    let served = synthetic::served(&stream);
+    let mut served = Vec::new();
+    synthetic::write_served(&stream, &mut served).unwrap();
     let diffed = ok(&egressc(
         &["diff", policy, "--mesh-config", "none", "--against", "-"],
-        Some(served.as_bytes()),
+        Some(&served),
     ));
     assert_eq!(diffed, "0 to add, 0 to change, 0 to remove\n");
 }
