@@ -47,50 +47,122 @@ mesh {
 }
 "#;
 
-fn write_host(text: &mut String, index: usize) {
-    let name = format!("api{index}.service{}.example.com", index % 97);
-    let _ = writeln!(text, "\nhost \"{name}\" {{");
+/// One synthetic host, as facts: what the policy file says about it and what the Python
+/// baseline (bench/baseline/render.py) reads from `hosts.json`.
+struct Host {
+    name: String,
+    /// `tls`, `http` (with TLS originated at the gateway), or `tcp`.
+    protocol: &'static str,
+    port: u16,
+    /// The port TLS is originated to, for `http` hosts.
+    originate_tls: Option<u16>,
+    /// A /32 CIDR, for hosts reached straight from the sidecar.
+    address: Option<String>,
+    /// The one namespace the host is limited to, if any.
+    namespace: Option<String>,
+}
+
+fn host(index: usize) -> Host {
+    let mut host = Host {
+        name: format!("api{index}.service{}.example.com", index % 97),
+        protocol: "tls",
+        port: 443,
+        originate_tls: None,
+        address: None,
+        namespace: (index % 4 == 1).then(|| format!("team-{}", index % 50)),
+    };
     match index % 10 {
-        0..=5 => text.push_str("    tls 443\n"),
-        6 | 7 => text.push_str("    http 80 originate-tls=443\n"),
+        0..=5 => {}
+        6 | 7 => {
+            host.protocol = "http";
+            host.port = 80;
+            host.originate_tls = Some(443);
+        }
         8 => {
-            let _ = writeln!(
-                text,
-                "    tcp 5432\n    addresses \"10.{}.{}.{}/32\"\n    via \"sidecar\"",
+            host.protocol = "tcp";
+            host.port = 5432;
+            host.address = Some(format!(
+                "10.{}.{}.{}/32",
                 index / 65_536 % 256,
                 index / 256 % 256,
                 index % 256
-            );
+            ));
         }
-        _ => {
-            // Direct hosts name their addresses, as the NetworkPolicies need them.
-            let _ = writeln!(
-                text,
-                "    tls 443\n    addresses \"198.18.{}.{}/32\"\n    via \"sidecar\"",
-                index / 256 % 256,
-                index % 256
-            );
-        }
+        // Direct hosts name their addresses, as the NetworkPolicies need them.
+        _ => host.address = Some(format!("198.18.{}.{}/32", index / 256 % 256, index % 256)),
     }
-    if index % 4 == 1 {
-        let _ = writeln!(text, "    namespaces \"team-{}\"", index % 50);
+    host
+}
+
+fn write_host(text: &mut String, index: usize) {
+    let host = host(index);
+    let _ = writeln!(text, "\nhost \"{}\" {{", host.name);
+    let _ = write!(text, "    {} {}", host.protocol, host.port);
+    if let Some(port) = host.originate_tls {
+        let _ = write!(text, " originate-tls={port}");
+    }
+    text.push('\n');
+    if let Some(address) = &host.address {
+        let _ = writeln!(text, "    addresses \"{address}\"\n    via \"sidecar\"");
+    }
+    if let Some(namespace) = &host.namespace {
+        let _ = writeln!(text, "    namespaces \"{namespace}\"");
     }
     text.push_str("}\n");
 }
 
-/// What `kubectl get -o yaml` prints for the resources of a `build` stream: one
-/// `kind: List`, every object decorated with the fields the API server sets, in Istio's
-/// `v1beta1`, keys in alphabetical order, written in serde_yaml's style.
-pub fn served(stream: &str) -> String {
-    let items: Vec<Value> = serde_yaml::Deserializer::from_str(stream)
-        .enumerate()
-        .map(|(index, document)| {
-            let value: Value = serde::Deserialize::deserialize(document).expect("a YAML stream");
-            decorate(value, index)
+/// The same hosts as `policy_files(hosts)`, as the JSON list the Python baseline renders
+/// from, in policy order (file by file, as `build` reads them).
+pub fn hosts_json(hosts: usize) -> Value {
+    let files = POLICY_FILES.min(hosts.max(1));
+    let list: Vec<Value> = (0..files)
+        .flat_map(|file| (file..hosts).step_by(files))
+        .map(|index| {
+            let host = host(index);
+            json!({
+                "name": host.name,
+                "protocol": host.protocol,
+                "port": host.port,
+                "originate_tls": host.originate_tls,
+                "address": host.address,
+                "namespace": host.namespace,
+            })
         })
         .collect();
-    let list = json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}});
-    serde_yaml::to_string(&list).expect("YAML")
+    Value::Array(list)
+}
+
+/// Writes what `kubectl get -o yaml` prints for the resources of a `build` stream: one
+/// `kind: List`, every object decorated with the fields the API server sets, in Istio's
+/// `v1beta1`, keys in alphabetical order, in serde_yaml's style. Written item by item, so
+/// 100,000 hosts' list (over 600 MB) never sits in memory as one value or one string; the
+/// bytes are those serde_yaml writes for the whole list (its keys in order, each item as
+/// serde_yaml writes it, indented under `items:`).
+pub fn write_served(stream: &str, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let mut empty = true;
+    for (index, document) in serde_yaml::Deserializer::from_str(stream).enumerate() {
+        let value: Value = serde::Deserialize::deserialize(document).expect("a YAML stream");
+        let item = serde_yaml::to_string(&decorate(value, index)).expect("YAML");
+        if empty {
+            out.write_all(b"apiVersion: v1\nitems:\n")?;
+            empty = false;
+        }
+        for (number, line) in item.lines().enumerate() {
+            let indent: &[u8] = match (number, line.is_empty()) {
+                (0, _) => b"- ",
+                (_, false) => b"  ",
+                (_, true) => b"",
+            };
+            out.write_all(indent)?;
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+    }
+    if empty {
+        // serde_yaml writes an empty sequence inline.
+        out.write_all(b"apiVersion: v1\nitems: []\n")?;
+    }
+    out.write_all(b"kind: List\nmetadata:\n  resourceVersion: ''\n")
 }
 
 fn decorate(mut object: Value, index: usize) -> Value {

@@ -1,6 +1,11 @@
 """Turns a bench/run measurement (hyperfine JSON + peak memory) into the markdown table of
-docs/performance.md. Usage: table.py HOSTS DIR. Each `diff` row is compared with the floor
-row just before it (serde_yaml parsing the same input)."""
+docs/performance.md. Usage: table.py HOSTS DIR.
+
+Rows are read in order. A "floor:" row is what the rows after it are compared with; a
+"subtracted:" row is a part of the next floor that is not the floor (the build floor's read of
+the resources it writes), so its time is taken off that floor; a "baseline:" row (the Python +
+Jinja2 baseline) is what the rows after it, up to the next floor, are compared with in the
+last column, as the baseline's time divided by theirs (how many times faster they are)."""
 
 import json
 import os
@@ -19,20 +24,34 @@ def main() -> None:
         platform.processor(),
     )
     print(f"{hosts} hosts; {os.cpu_count()} cores ({cpu}); times are the mean of the runs.\n")
-    print("| command | time (s) | ± (s) | peak memory (MiB) | ratio to its floor |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    floor = None
+    print(
+        "| command | time (s) | ± (s) | peak memory (MiB) | ratio to its floor "
+        "| times faster than the baseline |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    floor = baseline = None
+    subtract = 0.0
     for result in times:
         name = result["command"]
         mean = result["mean"]
-        ratio = ""
-        if name.startswith("floor"):
-            floor = mean
+        ratio = speedup = ""
+        shown = f"{mean:.2f}"
+        if name.startswith("subtracted"):
+            subtract = mean
+        elif name.startswith("floor"):
+            floor, baseline = mean - subtract, None
+            if subtract:
+                shown = f"{mean:.2f} − {subtract:.2f} = {floor:.2f}"
+            subtract = 0.0
         elif floor:
             ratio = f"{mean / floor:.2f}x"
+        if name.startswith("baseline"):
+            baseline = mean
+        elif baseline and not name.startswith("floor"):
+            speedup = f"{baseline / mean:.1f}x"
         mib = int(memory.get(name, "0")) / 1024
         spread = result.get("stddev") or 0.0
-        print(f"| {name} | {mean:.2f} | {spread:.2f} | {mib:.0f} | {ratio} |")
+        print(f"| {name} | {shown} | {spread:.2f} | {mib:.0f} | {ratio} | {speedup} |")
 
 
 if __name__ == "__main__":

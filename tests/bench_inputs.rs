@@ -59,10 +59,11 @@ fn the_generated_policy_builds_checks_clean_and_diffs_to_nothing() {
     assert_eq!(diffed, "0 to add, 0 to change, 0 to remove\n");
 
     let stream = ok(&egressc(&["build", policy, "--mesh-config", "none"], None));
-    let served = synthetic::served(&stream);
+    let mut served = Vec::new();
+    synthetic::write_served(&stream, &mut served).unwrap();
     let diffed = ok(&egressc(
         &["diff", policy, "--mesh-config", "none", "--against", "-"],
-        Some(served.as_bytes()),
+        Some(&served),
     ));
     assert_eq!(diffed, "0 to add, 0 to change, 0 to remove\n");
 }
@@ -83,4 +84,31 @@ fn the_generator_is_deterministic_and_mixes_hosts_as_specified() {
     assert_eq!(count("originate-tls=443"), 200);
     assert_eq!(count("    tcp 5432"), 100);
     assert_eq!(count("    namespaces "), 250);
+}
+
+#[test]
+fn the_baselines_host_list_is_the_policys_hosts() {
+    let hosts = synthetic::hosts_json(1000);
+    let hosts = hosts.as_array().unwrap();
+    assert_eq!(hosts.len(), 1000);
+    let text: String = synthetic::policy_files(1000)
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
+    for host in hosts {
+        let name = host["name"].as_str().unwrap();
+        assert!(text.contains(&format!("host \"{name}\" {{")), "{name}");
+    }
+    let count = |key: &str, value: &str| hosts.iter().filter(|h| h[key] == value).count();
+    assert_eq!(count("protocol", "tls"), 700);
+    assert_eq!(count("protocol", "http"), 200);
+    assert_eq!(count("protocol", "tcp"), 100);
+    assert_eq!(
+        hosts.iter().filter(|h| h["address"].is_string()).count(),
+        200
+    );
+    assert_eq!(
+        hosts.iter().filter(|h| h["namespace"].is_string()).count(),
+        250
+    );
 }
