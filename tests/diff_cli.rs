@@ -114,7 +114,9 @@ fn the_same_resources_as_a_server_returns_them_have_no_differences() {
     assert_eq!(code(&built), 0);
     // As kubectl prints it: one List, server fields, older served versions, keys sorted,
     // serde_yaml's quoting and indentation (bench/synthetic.rs, shared with the benchmark).
-    let text = synthetic::served(&stdout(&built));
+    let mut served = Vec::new();
+    synthetic::write_served(&stdout(&built), &mut served).unwrap();
+    let text = String::from_utf8(served).unwrap();
     assert!(text.contains("apiVersion: networking.istio.io/v1beta1"));
     let output = egressc_with_stdin(
         &["diff", POLICY, "--mesh-config", "none", "--against", "-"],
