@@ -195,13 +195,7 @@ fn clients_see_detours(
     findings: &mut Vec<Finding>,
 ) {
     for (vs_index, vs) in index.virtual_services() {
-        let namespace = index.namespace(vs_index);
-        let vs_hosts: Vec<String> = vs
-            .hosts
-            .iter()
-            .map(|h| hosts::resolve(h, namespace))
-            .filter(|h| !h.is_empty())
-            .collect();
+        let vs_hosts = super::hops::vs_hosts(index, vs_index, vs);
         let Some(detour) = detour_destination(index, vs_index, vs, &vs_hosts) else {
             continue;
         };
@@ -341,11 +335,7 @@ fn port_80_detour(index: &Index, host: &str, covering: &[usize], client: &str) -
     only_http_80
         && index.virtual_services().any(|(i, vs)| {
             let namespace = index.namespace(i);
-            let vs_hosts: Vec<String> = vs
-                .hosts
-                .iter()
-                .map(|h| hosts::resolve(h, namespace))
-                .collect();
+            let vs_hosts = super::hops::vs_hosts(index, i, vs);
             index.virtual_service_visible(i, vs, client)
                 && vs_hosts.iter().any(|h| hosts::intersect(h, host))
                 && !vs.http.is_empty()

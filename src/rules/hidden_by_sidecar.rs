@@ -223,11 +223,7 @@ impl<'a> Context<'a> {
                 }
             }
             if index.has_mesh_route(i, vs) {
-                let vs_hosts: Vec<String> = vs
-                    .hosts
-                    .iter()
-                    .map(|h| hosts::resolve(h, namespace))
-                    .collect();
+                let vs_hosts = super::hops::vs_hosts(index, i, vs);
                 let detour = super::hops::mesh_detour(index, i, vs);
                 mesh_services.push((i, vs, vs_hosts, detour));
             }
@@ -411,12 +407,7 @@ impl Judge<'_, '_> {
             let Spec::VirtualService(vs) = &index.manifests[i].spec else {
                 return false;
             };
-            let namespace = index.namespace(i);
-            let vs_hosts: Vec<String> = vs
-                .hosts
-                .iter()
-                .map(|h| hosts::resolve(h, namespace))
-                .collect();
+            let vs_hosts = super::hops::vs_hosts(index, i, vs);
             index.virtual_service_visible(i, vs, self.client) && self.imports_service(i, &vs_hosts)
         })
     }

@@ -595,11 +595,7 @@ pub fn subset_text(destination: &Destination) -> String {
 /// routes go to the hosts themselves, or there are none.
 pub fn mesh_detour(index: &Index, i: usize, vs: &VirtualService) -> Option<String> {
     let namespace = index.namespace(i);
-    let vs_hosts: Vec<String> = vs
-        .hosts
-        .iter()
-        .map(|h| hosts::resolve(h, namespace))
-        .collect();
+    let vs_hosts = vs_hosts(index, i, vs);
     routes(vs)
         .iter()
         .filter(|route| index.route_applies(i, vs, route.matches, MESH_GATEWAY))

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use super::host_map::HostMap;
 use super::index::MESH_GATEWAY;
-use super::{Finding, Index, hosts};
+use super::{Finding, Index};
 use crate::diagnostic::{Severity, codes};
 use crate::manifest::Gateway;
 
@@ -78,12 +78,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     let mut admitted_by: HashMap<(usize, &str), Admitted> = HashMap::new();
     for (i, vs) in index.virtual_services() {
         let namespace = index.namespace(i);
-        let vs_hosts: Vec<String> = vs
-            .hosts
-            .iter()
-            .filter(|h| !h.is_empty())
-            .map(|h| hosts::resolve(h, namespace))
-            .collect();
+        let vs_hosts = super::hops::vs_hosts(index, i, vs);
         if vs_hosts.is_empty() {
             continue;
         }

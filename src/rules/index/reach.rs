@@ -150,12 +150,7 @@ impl Index<'_> {
             if mesh_routes.is_empty() {
                 continue;
             }
-            let vs_hosts: Vec<String> = vs
-                .hosts
-                .iter()
-                .map(|h| hosts::resolve(h, namespace))
-                .filter(|h| !h.is_empty())
-                .collect();
+            let vs_hosts = super::super::hops::vs_hosts(self, i, vs);
             for destination in mesh_routes.iter().flat_map(|r| r.destinations.iter()) {
                 if let Some(subset) = destination.subset.as_deref().filter(|s| !s.is_empty()) {
                     subset_routes
