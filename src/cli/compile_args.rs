@@ -147,7 +147,7 @@ pub fn compile_unguarded(
             &loaded.sources,
             &mut diagnostics,
         ),
-        None => crate::render::natively(&compiled),
+        None => crate::render::natively(compiled),
     };
     stop_on_errors(&diagnostics, &loaded.sources, style)?;
     Ok(Unguarded {

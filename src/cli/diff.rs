@@ -250,7 +250,9 @@ fn compare(
             .map_or_else(String::new, |p| p.mesh.config_namespace.clone()),
         include_unmanaged,
     };
-    let compiled: Vec<&Value> = documents.iter().map(|d| &d.value).collect();
+    // Natively written documents hold their typed resource; the comparison needs values.
+    let values = crate::parallel::map(&documents, |d: &&Document| d.value());
+    let compiled: Vec<&Value> = values.iter().map(AsRef::as_ref).collect();
     diff::diff(&compiled, deployed, &options)
 }
 

@@ -69,6 +69,11 @@ impl Resource {
         self.meta_and_type().map(|(_, m)| m)
     }
 
+    /// The object's `apiVersion` and `kind`; `None` for chart values, which are not an object.
+    pub fn type_meta(&self) -> Option<&TypeMeta> {
+        self.meta_and_type().map(|(t, _)| t)
+    }
+
     /// Writes the resource in the API version Istio served before 1.22, when `v1` came to
     /// networking, security and telemetry (same fields; see [`crate::target`]).
     pub fn use_pre_v1_api(&mut self) {

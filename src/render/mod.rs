@@ -37,9 +37,20 @@ pub struct Document {
     /// The policy host it was rendered for; `None` for mesh-wide and per-policy documents.
     pub host: Option<String>,
     pub origin: Origin,
-    pub value: serde_json::Value,
+    pub content: Content,
     /// The YAML text: one document, no leading `---`, ending in a newline.
     pub yaml: String,
+}
+
+/// What a document says, in the form its writer holds it. A natively written document keeps
+/// its typed resource: a JSON value of every resource of a big build would cost more memory
+/// than the text, and only `diff` needs one ([`Document::value`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    /// A compiled resource, written by the native writer.
+    Resource(Box<Resource>),
+    /// A template's output, read back as a JSON value.
+    Value(serde_json::Value),
 }
 
 impl Document {
@@ -61,8 +72,37 @@ impl Document {
             name,
             host,
             origin,
-            value,
+            content: Content::Value(value),
             yaml,
+        }
+    }
+
+    /// A compiled resource written by the native writer, straight from its typed form.
+    pub fn from_resource(resource: Resource, host: Option<String>) -> Document {
+        let mut yaml = String::new();
+        if yaml::write_serialize(&mut yaml, &resource).is_err() {
+            // Every resource has a JSON form; a shape the direct writer does not handle is
+            // written through it instead, to the same text.
+            yaml.clear();
+            yaml::write_document(&mut yaml, &to_json(&resource));
+        }
+        let metadata = resource.metadata();
+        Document {
+            kind: resource.kind().to_owned(),
+            namespace: metadata.and_then(|m| m.namespace.clone()),
+            name: metadata.map_or(ISTIOD_VALUES_NAME, |m| &m.name).to_owned(),
+            host,
+            origin: Origin::Builtin,
+            content: Content::Resource(Box::new(resource)),
+            yaml,
+        }
+    }
+
+    /// The document as a JSON value.
+    pub fn value(&self) -> std::borrow::Cow<'_, serde_json::Value> {
+        match &self.content {
+            Content::Resource(resource) => std::borrow::Cow::Owned(to_json(resource)),
+            Content::Value(value) => std::borrow::Cow::Borrowed(value),
         }
     }
 
@@ -87,12 +127,12 @@ pub struct Rendered {
 
 /// Every compiled resource written natively, with its origin: the output without templates.
 ///
-/// Resources are written on every core: for thousands of hosts, turning each into JSON and
-/// YAML text is a large part of a build.
-pub fn natively(compiled: &[Compiled]) -> Vec<Rendered> {
-    crate::parallel::map(compiled, |item| Rendered {
-        document: native(item),
-        origin: item.origin.clone(),
+/// Resources are written on every core: for thousands of hosts, turning each into YAML text
+/// is a large part of a build.
+pub fn natively(compiled: Vec<Compiled>) -> Vec<Rendered> {
+    crate::parallel::map_owned(compiled, |item| Rendered {
+        document: Document::from_resource(item.resource, item.host),
+        origin: item.origin,
         template: None,
     })
 }
@@ -105,9 +145,5 @@ pub fn to_json(resource: &Resource) -> serde_json::Value {
 }
 
 pub fn native(compiled: &Compiled) -> Document {
-    Document::from_value(
-        to_json(&compiled.resource),
-        compiled.host.clone(),
-        Origin::Builtin,
-    )
+    Document::from_resource(compiled.resource.clone(), compiled.host.clone())
 }

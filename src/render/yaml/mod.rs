@@ -16,9 +16,13 @@
 //! indentation, sequences inside maps not indented, maps inside sequence items
 //! starting on the `- ` line.
 
+mod direct;
+
 use std::fmt::Write as _;
 
 use serde_json::{Map, Number, Value};
+
+pub use direct::write_serialize;
 
 /// Appends one YAML document (block style) for `value` to `out`; no leading `---`.
 pub fn write_document(out: &mut String, value: &Value) {
@@ -66,6 +70,14 @@ enum Style {
 /// plain (`'*'`, `'a: b'`) gets single quotes, unless it holds a character that
 /// only an escape can carry.
 fn choose_style(s: &str) -> Style {
+    if is_simple_word(s) {
+        // The grammar allows it plain; only the resolvers can object.
+        return if resolves_to_non_string(s) {
+            Style::DoubleQuoted
+        } else {
+            Style::Plain
+        };
+    }
     if !is_plain_syntax(s) {
         if s.chars().any(needs_escape) {
             Style::DoubleQuoted
@@ -77,6 +89,27 @@ fn choose_style(s: &str) -> Style {
     } else {
         Style::Plain
     }
+}
+
+/// Names, hosts, labels and API versions: a letter, then letters, digits and `-._/`. Most
+/// strings of a manifest are such words, and none of them can break the plain grammar, so
+/// they skip the character-by-character checks.
+fn is_simple_word(s: &str) -> bool {
+    /// Which bytes may follow the first letter; a table, since every string written asks.
+    const WORD_BYTES: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            #[allow(clippy::cast_possible_truncation)] // `b` is below 256
+            let byte = b as u8;
+            table[b] = byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'/');
+            b += 1;
+        }
+        table
+    };
+    let bytes = s.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && bytes.iter().all(|&b| WORD_BYTES[usize::from(b)])
 }
 
 /// Whether the YAML grammar lets `s` be a plain scalar in block context that

@@ -3,9 +3,14 @@ use serde_json::json;
 
 use super::*;
 
+/// The document for `value`, asserting that the direct writer (from `Serialize`) writes the
+/// same bytes as the value writer: every test here checks both.
 fn doc(value: &Value) -> String {
     let mut out = String::new();
     write_document(&mut out, value);
+    let mut direct = String::new();
+    write_serialize(&mut direct, value).expect("a JSON value serializes");
+    assert_eq!(direct, out, "the direct writer differs for {value}");
     out
 }
 
@@ -311,4 +316,121 @@ fn long_keys_become_explicit() {
     let value = json!([Value::Object(map)]);
     let expected = format!("- ? {long}\n  : v\n  short:\n    a: 1\n");
     assert_eq!(doc(&value), expected);
+}
+
+/// Values of any shape, with keys and strings drawn from the characters that decide layout
+/// and quoting (spaces, `:`, `#`, `-`, quotes, digits, line breaks, non-ASCII).
+fn any_value() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let text = "[a-zA-Z0-9_/ :#'\"\\-.\n\t\u{e9}\u{2028}]{0,12}";
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        text.prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::vec((text, inner), 0..4)
+                .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #[test]
+    fn the_direct_writer_writes_what_the_value_writer_writes(value in any_value()) {
+        doc(&value);
+    }
+}
+
+/// A typed struct with what the compiled resources use: a flattened struct (no length
+/// announced), skipped fields, options, integer map keys and empty collections.
+#[test]
+fn the_direct_writer_handles_typed_structs_like_their_json() {
+    use std::collections::BTreeMap;
+
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Envelope {
+        api_version: &'static str,
+        kind: &'static str,
+    }
+    #[derive(Serialize)]
+    struct Object {
+        #[serde(flatten)]
+        envelope: Envelope,
+        spec: Spec,
+        empty: Empty,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Spec {
+        hosts: Vec<&'static str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        skipped: Option<u16>,
+        absent: Option<u16>,
+        ports: BTreeMap<u16, &'static str>,
+        none: Vec<u8>,
+        nested: Vec<Vec<Empty>>,
+        unit: (),
+    }
+    #[derive(Serialize)]
+    struct Empty {
+        #[serde(flatten)]
+        nothing: BTreeMap<String, String>,
+    }
+    let object = Object {
+        envelope: Envelope {
+            api_version: "v1",
+            kind: "Thing",
+        },
+        spec: Spec {
+            hosts: vec!["a.example", "on"],
+            skipped: None,
+            absent: None,
+            ports: BTreeMap::from([(443, "https"), (80, "http")]),
+            none: Vec::new(),
+            nested: vec![
+                vec![],
+                vec![Empty {
+                    nothing: BTreeMap::new(),
+                }],
+            ],
+            unit: (),
+        },
+        empty: Empty {
+            nothing: BTreeMap::new(),
+        },
+    };
+    let mut direct = String::new();
+    write_serialize(&mut direct, &object).expect("serializes");
+    let value = serde_json::to_value(&object).expect("serializes to JSON");
+    assert_eq!(direct, doc(&value));
+    assert_eq!(
+        direct,
+        "\
+apiVersion: v1
+kind: Thing
+spec:
+  hosts:
+  - a.example
+  - \"on\"
+  absent: null
+  ports:
+    \"80\": http
+    \"443\": https
+  none: []
+  nested:
+  - []
+  - - {}
+  unit: null
+empty: {}
+"
+    );
 }

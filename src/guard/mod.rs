@@ -6,15 +6,23 @@
 //! compiled resource is converted through the same JSON value the renderer writes, into the
 //! same manifest model `check` reads.
 
+mod manifest;
+
+pub use manifest::manifest_of;
+
 use crate::compile::Compiled;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::manifest::{self, Manifest};
-use crate::render::{self, Origin, Rendered};
+use crate::manifest::Manifest;
+use crate::render::{self, Content, Origin, Rendered};
 use crate::rules::{self, Index, Severities};
 
 /// Judges the compiled resources as the native writer renders them.
 pub fn guard(compiled: &[Compiled], severities: &Severities, diagnostics: &mut Diagnostics) {
-    judge(&render::natively(compiled), severities, diagnostics);
+    judge(
+        &render::natively(compiled.to_vec()),
+        severities,
+        diagnostics,
+    );
 }
 
 /// Judges rendered documents, natively written or from templates, reporting into
@@ -22,7 +30,11 @@ pub fn guard(compiled: &[Compiled], severities: &Severities, diagnostics: &mut D
 pub fn judge(rendered: &[Rendered], severities: &Severities, diagnostics: &mut Diagnostics) {
     // Reading each document into the rules' model is independent work: on every core.
     let read = crate::parallel::map(rendered, |item| {
-        match manifest::from_json(&item.document.value) {
+        let read = match &item.document.content {
+            Content::Resource(resource) => Ok(manifest_of(resource)),
+            Content::Value(value) => crate::manifest::from_json(value),
+        };
+        match read {
             Ok(manifest) => manifest,
             // Template output was read back through the same model before, so only a
             // compile bug gets here.
