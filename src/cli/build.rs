@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::compile_args::{CompileArgs, compile_policy};
-use super::{Outcome, fail, leave, write_stdout};
+use super::{Outcome, fail, leave, write_stdout_with};
 use crate::diagnostic::render::Style;
 use crate::emit;
 use crate::render::layout::{self, Layout};
@@ -83,7 +83,7 @@ pub fn run(args: &BuildArgs, style: Style) -> Outcome {
         Err(outcome) => return outcome,
     };
     let Some(dir) = &args.output else {
-        let outcome = write_stdout(&layout::stream(&built.documents));
+        let outcome = write_stdout_with(|out| layout::write_stream(out, &built.documents));
         leave(built);
         return outcome;
     };

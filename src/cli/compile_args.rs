@@ -11,6 +11,7 @@ use super::{Outcome, fail, load_policy};
 use crate::compile::{self, MeshConfigFormat};
 use crate::diagnostic::render::{self as render_diagnostics, Style};
 use crate::diagnostic::{CodeKind, Diagnostics};
+use crate::manifest::Manifest;
 use crate::policy::{Policy, RuleLevel};
 use crate::render::{Document, Rendered};
 use crate::rules::{Level, Severities};
@@ -72,6 +73,9 @@ pub struct Built {
     pub loaded: Loaded,
     /// What `build` writes, in order.
     pub documents: Vec<Document>,
+    /// The documents as the rules read them, kept to be let go of with the rest.
+    #[allow(dead_code)]
+    pub judged: Vec<Manifest>,
 }
 
 /// Loads, compiles, renders and guards the policy files, printing every diagnostic. Returns
@@ -83,7 +87,7 @@ pub fn compile_policy(
     style: Style,
 ) -> Result<Built, Outcome> {
     let mut unguarded = compile_unguarded(policies, args, style)?;
-    judge(
+    let judged = judge(
         &unguarded.rendered,
         &unguarded.severities,
         &mut unguarded.diagnostics,
@@ -92,6 +96,7 @@ pub fn compile_policy(
     Ok(Built {
         loaded: unguarded.loaded,
         documents: unguarded.rendered.into_iter().map(|r| r.document).collect(),
+        judged,
     })
 }
 
@@ -159,8 +164,13 @@ pub fn compile_unguarded(
 }
 
 /// Runs every rule over the rendered documents, adding the findings to `diagnostics`.
-pub fn judge(rendered: &[Rendered], severities: &Severities, diagnostics: &mut Diagnostics) {
-    guard::judge(rendered, severities, diagnostics);
+/// Returns the manifests the rules read, for [`super::leave`].
+pub fn judge(
+    rendered: &[Rendered],
+    severities: &Severities,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Manifest> {
+    guard::judge(rendered, severities, diagnostics)
 }
 
 /// Prints the diagnostics; `Err` (exit 1) when a rule refused the output.

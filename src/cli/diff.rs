@@ -91,13 +91,11 @@ pub fn run(args: &DiffArgs, color: ColorChoice, style: Style) -> Outcome {
     };
     // The rules only read the rendered documents; their findings go to their own list.
     let mut diagnostics = std::mem::take(&mut unguarded.diagnostics);
-    let compared = std::thread::scope(|scope| {
-        let judging = scope.spawn(|| {
-            judge(&unguarded.rendered, &unguarded.severities, &mut diagnostics);
-        });
+    let (compared, judged) = std::thread::scope(|scope| {
+        let judging =
+            scope.spawn(|| judge(&unguarded.rendered, &unguarded.severities, &mut diagnostics));
         let compared = compare(&unguarded, &mut files, args.include_unmanaged);
-        judging.join().expect("the guard thread panicked");
-        compared
+        (compared, judging.join().expect("the guard thread panicked"))
     });
     let refused = report_judgement(&diagnostics, &unguarded.loaded, style).is_err();
     let result = match compared {
@@ -132,7 +130,7 @@ pub fn run(args: &DiffArgs, color: ColorChoice, style: Style) -> Outcome {
         Outcome::Success => Outcome::Differs,
         failed => failed,
     };
-    leave((unguarded, files, result));
+    leave((unguarded, files, result, judged));
     outcome
 }
 

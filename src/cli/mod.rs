@@ -144,11 +144,14 @@ fn load_policy(paths: &[PathBuf], style: render::Style) -> Result<Loaded, Outcom
 /// Writes a command's result to stdout. A closed pipe (`| head`) is the reader's choice, not
 /// a failure.
 fn write_stdout(text: &str) -> Outcome {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    write_stdout_with(|out| out.write_all(text.as_bytes()))
+}
+
+/// Writes to stdout through a large buffer (stdout itself flushes at every line break), and
+/// ends the run as [`write_stdout`] does.
+fn write_stdout_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Outcome {
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
         Ok(()) => Outcome::Success,
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Outcome::Success,
         Err(error) => fail(&format!("cannot write to stdout: {error}")),

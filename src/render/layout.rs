@@ -33,14 +33,24 @@ pub const MESH_DIRECTORY: &str = "mesh";
 
 /// One multi-document stream, in the documents' order.
 pub fn stream(documents: &[Document]) -> String {
-    let mut out = String::with_capacity(documents.iter().map(|d| d.yaml.len() + 4).sum());
+    let mut out = Vec::with_capacity(documents.iter().map(|d| d.yaml.len() + 4).sum());
+    write_stream(&mut out, documents).expect("writing into memory cannot fail");
+    String::from_utf8(out).expect("documents are text")
+}
+
+/// Writes the stream of [`stream`] to `out`, document by document, without first joining
+/// the documents into one string (a big build's stream is tens of megabytes).
+pub fn write_stream(
+    out: &mut (impl std::io::Write + ?Sized),
+    documents: &[Document],
+) -> std::io::Result<()> {
     for (index, document) in documents.iter().enumerate() {
         if index > 0 {
-            out.push_str("---\n");
+            out.write_all(b"---\n")?;
         }
-        out.push_str(&document.yaml);
+        out.write_all(document.yaml.as_bytes())?;
     }
-    out
+    Ok(())
 }
 
 /// The files of a directory layout (`files`, `kustomize` or `per-host`), sorted by path.
