@@ -40,7 +40,6 @@ pub fn manifest_of(resource: &Resource) -> Option<Manifest> {
             namespace: metadata.namespace.clone(),
             name: metadata.name.clone(),
         },
-        labels: metadata.labels.clone(),
         spec,
         status: Status::default(),
     })

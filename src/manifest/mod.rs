@@ -80,7 +80,6 @@ impl std::fmt::Display for ResourceRef {
 #[derive(Clone, Debug)]
 pub struct Manifest {
     pub id: ResourceRef,
-    pub labels: BTreeMap<String, String>,
     pub spec: Spec,
     pub status: Status,
 }
@@ -177,7 +176,6 @@ impl<S> RawObject<S> {
                 namespace: self.metadata.namespace,
                 name: self.metadata.name.unwrap_or_default(),
             },
-            labels: self.metadata.labels,
             spec,
             status: self.status.unwrap_or_default(),
         }

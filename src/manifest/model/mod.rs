@@ -19,8 +19,6 @@ pub use mesh_config::*;
 pub use networking::*;
 pub use security::*;
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 
 /// A Kubernetes port that may be a number or a named port (`targetPort: http`).
@@ -40,14 +38,14 @@ impl IntOrString {
     }
 }
 
+/// The metadata the rules read: which resource it is. Labels are not kept: no rule reads a
+/// resource's own labels, and a label map is the largest part of a small resource.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Metadata {
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
     pub namespace: Option<String>,
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
 }
 
 /// `status` as the API server fills it in; only the addresses Istio allocates are read.
