@@ -71,8 +71,9 @@ enum Style {
 /// only an escape can carry.
 fn choose_style(s: &str) -> Style {
     if is_simple_word(s) {
-        // The grammar allows it plain; only the resolvers can object.
-        return if resolves_to_non_string(s) {
+        // The grammar allows it plain; only the resolvers can object, and to a word that
+        // starts with a letter only as a reserved word or as infinity or NaN.
+        return if is_reserved_word(s) || (s.len() <= 9 && is_inf_or_nan(s)) {
             Style::DoubleQuoted
         } else {
             Style::Plain
