@@ -124,32 +124,41 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
         })
         .collect();
     push_mesh_security(policy, &contexts, &mut out);
-    for context in &contexts {
-        let host = context.host;
-        let origin = || host.declared_at.clone();
-        let mut push = |resource: Option<Resource>| {
-            if let Some(resource) = resource {
-                out.push(Compiled {
-                    resource,
-                    origin: origin(),
-                    host: Some(host.name.value.clone()),
-                });
-            }
-        };
-        push(Some(service_entry::service_entry(context)));
-        if context.via_gateway() {
-            push(Some(gateway::gateway(context)));
-            push(Some(destination_rules::gateway_subset(context)));
-        }
-        push(destination_rules::tls_origination(context));
-        if context.via_gateway() {
-            push(Some(virtual_service::through_gateway(context)));
-        }
-    }
+    // Hosts compile independently of each other: on every core, in order.
+    out.extend(
+        crate::parallel::map(&contexts, host_resources)
+            .into_iter()
+            .flatten(),
+    );
     if options.istio.networking_api() != crate::istio::NETWORKING_V1 {
         for item in &mut out {
             item.resource.use_pre_v1_api();
         }
+    }
+    out
+}
+
+/// A host's resources, in the order the traffic meets them.
+fn host_resources(context: &HostContext) -> Vec<Compiled> {
+    let host = context.host;
+    let mut out = Vec::with_capacity(5);
+    let mut push = |resource: Option<Resource>| {
+        if let Some(resource) = resource {
+            out.push(Compiled {
+                resource,
+                origin: host.declared_at.clone(),
+                host: Some(host.name.value.clone()),
+            });
+        }
+    };
+    push(Some(service_entry::service_entry(context)));
+    if context.via_gateway() {
+        push(Some(gateway::gateway(context)));
+        push(Some(destination_rules::gateway_subset(context)));
+    }
+    push(destination_rules::tls_origination(context));
+    if context.via_gateway() {
+        push(Some(virtual_service::through_gateway(context)));
     }
     out
 }
