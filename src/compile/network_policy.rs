@@ -39,11 +39,11 @@ pub fn network_policies(policy: &Policy, hosts: &[HostContext]) -> Vec<Resource>
     let Some(settings) = &policy.mesh.network_policy else {
         return Vec::new();
     };
-    policy
-        .network_policy_namespaces()
-        .into_iter()
-        .map(|namespace| network_policy(&policy.mesh, settings, hosts, namespace))
-        .collect()
+    // Each namespace's policy scans every host: on every core, in order.
+    let namespaces: Vec<_> = policy.network_policy_namespaces().into_iter().collect();
+    crate::parallel::map(&namespaces, |namespace| {
+        network_policy(&policy.mesh, settings, hosts, namespace)
+    })
 }
 
 fn network_policy(
