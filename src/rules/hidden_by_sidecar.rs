@@ -28,7 +28,9 @@
 //! namespaces where egress gateway pods run are not judged. An entry hidden by `exportTo`
 //! is M021.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::index::{Reach, Reaching};
 use super::routes::routes;

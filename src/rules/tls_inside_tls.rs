@@ -13,7 +13,7 @@
 //! 443. That is not reported as an error, but as a warning when the rule is visible to
 //! sidecars: an app calling `https://host` directly still gets TLS inside TLS.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::routes::{Route, RouteKind, destination_port, routes};
 use super::{Finding, Index, hosts};
@@ -161,7 +161,7 @@ impl<'a> Traffic<'a> {
         for (vs_index, vs) in index.virtual_services() {
             let vs_routes = routes(vs);
             for (position, route) in vs_routes.iter().enumerate() {
-                for &d in &route.destinations {
+                for d in &route.destinations {
                     traffic
                         .destinations
                         .entry(hosts::resolve(&d.host, index.namespace(vs_index)))

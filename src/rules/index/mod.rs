@@ -13,7 +13,9 @@
 //! [`Index::new`], or on first use) rather than a scan of the input: the rules' cost grows
 //! with the size of the input, not with its square.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt};
 use std::sync::OnceLock;
 
 mod destination_rules;
@@ -144,6 +146,9 @@ pub struct Index<'a> {
     /// Per Gateway: the namespace of the Service its mesh hops route to, computed on first
     /// use.
     mesh_hop_namespaces: OnceLock<HashMap<usize, String>>,
+    /// [`Index::gateway_workload_namespace`] by the address of the Gateway, computed on
+    /// first use.
+    workload_namespaces: OnceLock<HashMap<usize, String>>,
     /// The gateway legs of `hops::find_gateway_legs`, computed on first use.
     gateway_legs: OnceLock<Vec<GatewayLeg<'a>>>,
     /// Every piece of evidence that a namespace reaches a host, by the host (or wildcard)
@@ -186,6 +191,7 @@ impl<'a> Index<'a> {
             bound_references: Vec::new(),
             known_namespaces: BTreeSet::new(),
             mesh_hop_namespaces: OnceLock::new(),
+            workload_namespaces: OnceLock::new(),
             gateway_legs: OnceLock::new(),
             reaching: OnceLock::new(),
         };

@@ -1,6 +1,6 @@
 //! Which namespaces the input shows sending traffic to a host.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::{Index, MESH_GATEWAY};
 use crate::manifest::VirtualService;
