@@ -299,8 +299,7 @@ fn client_namespaces_among(
     vs: &VirtualService,
     rule_namespaces: &[String],
 ) -> Vec<String> {
-    let own = index.namespace(i).to_owned();
-    let mut out = vec![own.clone()];
+    let mut candidates: Vec<&str> = vec![index.namespace(i)];
     let export_to: &[String] = if vs.export_to.is_empty() {
         &index.mesh.default_virtual_service_export_to
     } else {
@@ -309,15 +308,18 @@ fn client_namespaces_among(
     for to in export_to {
         match to.as_str() {
             "." | "~" | "" => {}
-            "*" => out.extend(rule_namespaces.iter().cloned()),
-            namespace => out.push(namespace.to_owned()),
+            "*" => candidates.extend(rule_namespaces.iter().map(String::as_str)),
+            namespace => candidates.push(namespace),
         }
     }
     // Each namespace once, where it first appears (a set: the recipes put a copy of the
     // gateway's DestinationRule in every client namespace, which may be hundreds).
-    let mut seen = HashSet::new();
-    out.retain(|n| seen.insert(n.clone()) && index.virtual_service_visible(i, vs, n));
-    out
+    let mut seen = HashSet::with_capacity(candidates.len());
+    candidates
+        .into_iter()
+        .filter(|n| seen.insert(*n) && index.virtual_service_visible(i, vs, n))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The namespaces that hold a DestinationRule for `host` (one that applies to every
@@ -493,9 +495,12 @@ impl<'a> ClientLookups<'_, 'a> {
         namespaces
             .into_iter()
             .map(|namespace| {
-                let rules = lookups.rules.entry(namespace.clone()).or_insert_with(|| {
-                    MergedRules::new(index, index.destination_rules_for(&namespace, host))
-                });
+                if !lookups.rules.contains_key(&namespace) {
+                    let merged =
+                        MergedRules::new(index, index.destination_rules_for(&namespace, host));
+                    lookups.rules.insert(namespace.clone(), merged);
+                }
+                let rules = &lookups.rules[&namespace];
                 LegClient {
                     rule: rules.rules.first().copied(),
                     tls: rules.client_tls(&lookups.definers, destination.subset.as_deref(), port),

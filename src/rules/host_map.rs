@@ -10,8 +10,9 @@
 //! that end in `x`: a range of the patterns sorted by their reversal. The answers are those
 //! of [`hosts::covers`] and [`hosts::intersect`].
 
-use foldhash::{HashMap, HashMapExt};
 use std::sync::OnceLock;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::hosts;
 

@@ -14,9 +14,9 @@
 //! with the size of the input, not with its square.
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use foldhash::{HashMap, HashMapExt};
 use std::sync::OnceLock;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 mod destination_rules;
 mod export;
@@ -397,7 +397,9 @@ impl<'a> Index<'a> {
     }
 
     fn collect_known_namespaces(&self) -> BTreeSet<String> {
-        let mut namespaces: BTreeSet<&str> = (0..self.manifests.len())
+        // Tens of thousands of resources live in a few namespaces: dedupe them in a hash
+        // set, and sort only the distinct ones.
+        let mut namespaces: HashSet<&str> = (0..self.manifests.len())
             .map(|i| self.namespace(i))
             .collect();
         namespaces.insert(&self.mesh.root_namespace);
@@ -411,7 +413,10 @@ impl<'a> Index<'a> {
             namespaces.extend(rule.export_to.iter().map(String::as_str));
         }
         namespaces.retain(|n| !matches!(*n, "." | "*" | "~"));
-        namespaces.into_iter().map(str::to_owned).collect()
+        namespaces
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<BTreeSet<_>>()
     }
 
     // -----------------------------------------------------------------------------------
