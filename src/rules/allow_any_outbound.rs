@@ -23,9 +23,23 @@ use super::index::MESH_GATEWAY;
 use super::routes::routes;
 use super::{Finding, Index, hosts};
 use crate::diagnostic::codes;
-use crate::manifest::Spec;
+use crate::manifest::{Sidecar, Spec};
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
+    // Only ALLOW_ANY is reported: without it, the evidence below (which reads every
+    // VirtualService) would be looked for in vain.
+    let mesh_allow_any = index
+        .mesh
+        .outbound_mode
+        .as_ref()
+        .is_some_and(|(mode, _)| mode.eq_ignore_ascii_case("ALLOW_ANY"));
+    if !mesh_allow_any
+        && !index
+            .sidecars()
+            .any(|(_, sidecar)| sidecar_allows_any(sidecar))
+    {
+        return;
+    }
     let gateways = egress_gateways(index);
     let external: Vec<usize> = index
         .service_entries()
@@ -94,12 +108,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
         findings.push(finding);
     }
     for (i, sidecar) in index.sidecars() {
-        let allow_any = sidecar
-            .outbound_traffic_policy
-            .as_ref()
-            .and_then(|p| p.mode.as_deref())
-            .is_some_and(|m| m.eq_ignore_ascii_case("ALLOW_ANY"));
-        if !allow_any {
+        if !sidecar_allows_any(sidecar) {
             continue;
         }
         let namespace = index.namespace(i);
@@ -122,6 +131,15 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             .help("remove `outboundTrafficPolicy` from the Sidecar, or set it to REGISTRY_ONLY"),
         );
     }
+}
+
+/// Does the Sidecar set `outboundTrafficPolicy` ALLOW_ANY for its workloads?
+fn sidecar_allows_any(sidecar: &Sidecar) -> bool {
+    sidecar
+        .outbound_traffic_policy
+        .as_ref()
+        .and_then(|p| p.mode.as_deref())
+        .is_some_and(|m| m.eq_ignore_ascii_case("ALLOW_ANY"))
 }
 
 /// Gateways that some VirtualService routes egress through: a route bound to the Gateway

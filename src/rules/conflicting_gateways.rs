@@ -18,7 +18,9 @@
 //! `<gateway-namespace>/host`; wildcards are not expanded (`*.example.com` and
 //! `api.example.com` are different SNI matches and do not conflict).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::{Finding, Index};
 use crate::diagnostic::codes;

@@ -13,7 +13,9 @@
 //! a Service `name` in that namespace, the message says which Service was meant. Hosts that
 //! a ServiceEntry declares are real names and are left alone, as are wildcards and IPs.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashSet, HashSetExt};
 
 use super::routes::routes;
 use super::{Finding, Index, hosts};

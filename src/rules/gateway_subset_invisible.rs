@@ -19,13 +19,15 @@
 //! proxies do not apply `mesh` routes. A subset that no DestinationRule defines at all is
 //! M016 (`unknown-subset`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::index::MESH_GATEWAY;
 use super::routes::{RouteKind, routes};
 use super::{Finding, Index, hosts};
 use crate::diagnostic::codes;
-use crate::manifest::{DestinationRule, Spec, VirtualService};
+use crate::manifest::{DestinationRule, VirtualService};
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     let gateway_namespaces: BTreeSet<String> = index
@@ -48,13 +50,15 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     // By gateway host: the namespaces that keep a DestinationRule of their own for it.
     let mut own_rules: HashMap<String, BTreeSet<String>> = HashMap::new();
     // By gateway host, then subset: the DestinationRules that define it.
-    let mut definers: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
-    // By client namespace and gateway host: the rules Istio picks there, and their subsets.
-    let mut picked: HashMap<(String, String), (Vec<usize>, BTreeSet<String>)> = HashMap::new();
+    let mut definers: HashMap<String, HashMap<&str, Vec<usize>>> = HashMap::new();
+    // By client namespace and gateway host: the rules Istio picks there, sorted (to ask
+    // whether a definer is among them; each client sees its own thousands of rules, so
+    // their subsets are not copied per client).
+    let mut picked: HashMap<(String, String), (Vec<usize>, Vec<usize>)> = HashMap::new();
     for (vs_index, vs) in index.virtual_services() {
         let namespace = index.namespace(vs_index);
         let binds_gateway = index
-            .bound_gateways(vs_index, vs)
+            .bound_gateway_references(vs_index, vs)
             .iter()
             .any(|g| g != MESH_GATEWAY);
         let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
@@ -91,10 +95,12 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                         .collect()
                 });
                 for client in clients(index, vs_index, vs, keeping, &gateway_namespaces) {
-                    let (found, subsets) = picked
+                    let (found, sorted) = picked
                         .entry((client.clone(), host.clone()))
                         .or_insert_with(|| picked_rules(index, &client, &host));
-                    if subsets.contains(subset) {
+                    // `defining` holds the rules covering the host that define the subset:
+                    // the client sees the subset when one of them is among its rules.
+                    if defining.iter().any(|i| sorted.binary_search(i).is_ok()) {
                         continue;
                     }
                     let target = Target {
@@ -111,15 +117,15 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
 }
 
 /// The DestinationRules whose host covers `host`, by the subsets they define.
-fn subset_definers(
-    rules: &[(usize, &DestinationRule, String)],
+fn subset_definers<'a>(
+    rules: &[(usize, &'a DestinationRule, String)],
     host: &str,
-) -> HashMap<String, Vec<usize>> {
-    let mut definers: HashMap<String, Vec<usize>> = HashMap::new();
+) -> HashMap<&'a str, Vec<usize>> {
+    let mut definers: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, rule, rule_host) in rules {
         if hosts::covers(rule_host, host) {
             for subset in &rule.subsets {
-                let list = definers.entry(subset.name.clone()).or_default();
+                let list = definers.entry(subset.name.as_str()).or_default();
                 if list.last() != Some(i) {
                     list.push(*i);
                 }
@@ -129,19 +135,12 @@ fn subset_definers(
     definers
 }
 
-/// The DestinationRules Istio picks for `host` in `client`, and the subsets they define.
-fn picked_rules(index: &Index, client: &str, host: &str) -> (Vec<usize>, BTreeSet<String>) {
+/// The DestinationRules Istio picks for `host` in `client`, as found and sorted.
+fn picked_rules(index: &Index, client: &str, host: &str) -> (Vec<usize>, Vec<usize>) {
     let found = index.destination_rules_for(client, host);
-    let subsets = found
-        .iter()
-        .filter_map(|&i| rule(index, i).map(|r| (i, r)))
-        .filter(|(i, r)| {
-            let rule_host = hosts::resolve(&r.host, index.namespace(*i));
-            !rule_host.is_empty() && hosts::covers(&rule_host, host)
-        })
-        .flat_map(|(_, r)| r.subsets.iter().map(|s| s.name.clone()))
-        .collect();
-    (found, subsets)
+    let mut sorted = found.clone();
+    sorted.sort_unstable();
+    (found, sorted)
 }
 
 /// The route that breaks: its VirtualService, kind, gateway host and subset.
@@ -236,13 +235,6 @@ fn finding(
         }
     };
     finding.help(help)
-}
-
-fn rule<'a>(index: &Index<'a>, i: usize) -> Option<&'a DestinationRule> {
-    match &index.manifests[i].spec {
-        Spec::DestinationRule(rule) => Some(rule),
-        _ => None,
-    }
 }
 
 /// The `<name>.<namespace>.svc.cluster.local` of a Service.

@@ -28,7 +28,9 @@
 //! namespaces where egress gateway pods run are not judged. An entry hidden by `exportTo`
 //! is M021.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::index::{Reach, Reaching};
 use super::routes::routes;
@@ -37,13 +39,17 @@ use crate::diagnostic::codes;
 use crate::manifest::{ServiceEntry, Sidecar, Spec, VirtualService};
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
-    let gateway_namespaces: BTreeSet<String> = index
-        .gateways()
-        .map(|(_, gateway)| index.gateway_workload_namespace(gateway))
-        .collect();
     let namespace_wide: Vec<(usize, &Sidecar)> = index
         .sidecars()
         .filter(|(_, sidecar)| sidecar.workload_selector.is_none())
+        .collect();
+    // Without a Sidecar nothing is hidden; what follows reads every host of the input.
+    if namespace_wide.is_empty() {
+        return;
+    }
+    let gateway_namespaces: BTreeSet<String> = index
+        .gateways()
+        .map(|(_, gateway)| index.gateway_workload_namespace(gateway))
         .collect();
     let with_own: BTreeSet<&str> = namespace_wide
         .iter()

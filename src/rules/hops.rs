@@ -8,14 +8,13 @@
 //! Gateway, reads a Gateway server the way Istio builds its listener, and computes the TLS
 //! settings a client's DestinationRules give one port of one subset.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::index::MESH_GATEWAY;
+pub use super::merged_rules::{ClientTlsSetting, MergedRules, SubsetDefiners};
 use super::routes::{Route, RouteKind, routes};
 use super::{Index, hosts};
-use crate::manifest::{
-    ClientTls, Destination, Gateway, Server, Service, Spec, Subset, TrafficPolicy, VirtualService,
-};
+use crate::manifest::{Destination, Gateway, Server, Service, Spec, VirtualService};
 
 /// A route of a VirtualService where it applies at one gateway (or `mesh`), with the ports
 /// its applying matches select there (empty: any port).
@@ -283,86 +282,6 @@ pub fn served_route_kind(server: &Server) -> Option<RouteKind> {
     }
 }
 
-/// What a client's DestinationRules say about TLS toward one port of one subset.
-#[derive(Clone, Copy, Debug)]
-pub enum ClientTlsSetting<'a> {
-    /// Set by this DestinationRule.
-    Set(usize, &'a ClientTls),
-    /// No rule sets TLS for it: the sidecar's default applies (auto mTLS, which sends plain
-    /// text to gateway pods: they carry no `security.istio.io/tlsMode` label).
-    Unset,
-    /// The subset is named but none of the rules defines it (another rule reports that).
-    UnknownSubset,
-}
-
-/// The TLS settings that the merged DestinationRules `rules` (as returned by
-/// [`Index::destination_rules_for`]) give traffic to `port` of `subset` ([`MergedRules`]).
-pub fn client_tls<'a>(
-    index: &Index<'a>,
-    rules: &[usize],
-    subset: Option<&str>,
-    port: u32,
-) -> ClientTlsSetting<'a> {
-    MergedRules::new(index, rules.to_vec()).client_tls(subset, port)
-}
-
-/// The DestinationRules that apply to one host for one client (as returned by
-/// [`Index::destination_rules_for`]), merged as Istio merges rules for one host: the first
-/// rule with a top-level `trafficPolicy` gives it, the first rule defining a subset name
-/// gives the subset. Merging once answers every subset and port in one lookup, where the
-/// egress recipes give one gateway Service thousands of rules.
-pub struct MergedRules<'a> {
-    /// The rules, in input order.
-    pub rules: Vec<usize>,
-    top: Option<(usize, &'a TrafficPolicy)>,
-    subsets: HashMap<&'a str, (usize, &'a Subset)>,
-}
-
-impl<'a> MergedRules<'a> {
-    pub fn new(index: &Index<'a>, rules: Vec<usize>) -> MergedRules<'a> {
-        let mut top = None;
-        let mut subsets = HashMap::new();
-        for &i in &rules {
-            let Spec::DestinationRule(rule) = &index.manifests[i].spec else {
-                continue;
-            };
-            if top.is_none() {
-                top = rule.traffic_policy.as_ref().map(|p| (i, p));
-            }
-            for subset in &rule.subsets {
-                subsets.entry(subset.name.as_str()).or_insert((i, subset));
-            }
-        }
-        MergedRules {
-            rules,
-            top,
-            subsets,
-        }
-    }
-
-    /// The TLS settings the rules give traffic to `port` of `subset`. The subset's settings
-    /// win over the top level, port-level settings over policy-wide ones
-    /// (`MergeTrafficPolicy`).
-    pub fn client_tls(&self, subset: Option<&str>, port: u32) -> ClientTlsSetting<'a> {
-        let subset_policy = match subset.filter(|s| !s.is_empty()) {
-            None => None,
-            Some(name) => match self.subsets.get(name) {
-                None => return ClientTlsSetting::UnknownSubset,
-                Some(&(i, s)) => s.traffic_policy.as_ref().map(|p| (i, p)),
-            },
-        };
-        subset_policy
-            .and_then(|(i, p)| p.tls_for_port(port).map(|t| (i, t)))
-            .or_else(|| {
-                self.top
-                    .and_then(|(i, p)| p.tls_for_port(port).map(|t| (i, t)))
-            })
-            .map_or(ClientTlsSetting::Unset, |(i, t)| {
-                ClientTlsSetting::Set(i, t)
-            })
-    }
-}
-
 /// The namespaces whose sidecars a mesh-bound VirtualService routes, as far as the input
 /// tells: its own, the namespaces its `exportTo` names, and, when it is exported everywhere,
 /// the namespaces that hold a DestinationRule for `host` (someone configured clients
@@ -380,8 +299,7 @@ fn client_namespaces_among(
     vs: &VirtualService,
     rule_namespaces: &[String],
 ) -> Vec<String> {
-    let own = index.namespace(i).to_owned();
-    let mut out = vec![own.clone()];
+    let mut candidates: Vec<&str> = vec![index.namespace(i)];
     let export_to: &[String] = if vs.export_to.is_empty() {
         &index.mesh.default_virtual_service_export_to
     } else {
@@ -390,15 +308,18 @@ fn client_namespaces_among(
     for to in export_to {
         match to.as_str() {
             "." | "~" | "" => {}
-            "*" => out.extend(rule_namespaces.iter().cloned()),
-            namespace => out.push(namespace.to_owned()),
+            "*" => candidates.extend(rule_namespaces.iter().map(String::as_str)),
+            namespace => candidates.push(namespace),
         }
     }
     // Each namespace once, where it first appears (a set: the recipes put a copy of the
     // gateway's DestinationRule in every client namespace, which may be hundreds).
-    let mut seen = HashSet::new();
-    out.retain(|n| seen.insert(n.clone()) && index.virtual_service_visible(i, vs, n));
-    out
+    let mut seen = HashSet::with_capacity(candidates.len());
+    candidates
+        .into_iter()
+        .filter(|n| seen.insert(*n) && index.virtual_service_visible(i, vs, n))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The namespaces that hold a DestinationRule for `host` (one that applies to every
@@ -532,18 +453,23 @@ pub(super) fn find_gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
 /// recipes send every mesh hop to one gateway Service, which has a rule per host.
 struct ClientLookups<'i, 'a> {
     index: &'i Index<'a>,
-    /// [`rule_namespaces`] by host.
-    rule_namespaces: HashMap<String, Vec<String>>,
-    /// The merged [`Index::destination_rules_for`] by client namespace and host.
-    rules: HashMap<(String, String), MergedRules<'a>>,
+    /// By host: [`rule_namespaces`], and the subsets of every rule that may apply to it.
+    hosts: HashMap<String, HostLookups<'a>>,
+}
+
+/// What [`ClientLookups`] keeps for one host.
+struct HostLookups<'a> {
+    rule_namespaces: Vec<String>,
+    definers: SubsetDefiners<'a>,
+    /// The merged [`Index::destination_rules_for`] by client namespace.
+    rules: HashMap<String, MergedRules<'a>>,
 }
 
 impl<'a> ClientLookups<'_, 'a> {
     fn new<'i>(index: &'i Index<'a>) -> ClientLookups<'i, 'a> {
         ClientLookups {
             index,
-            rule_namespaces: HashMap::new(),
-            rules: HashMap::new(),
+            hosts: HashMap::new(),
         }
     }
 
@@ -557,23 +483,27 @@ impl<'a> ClientLookups<'_, 'a> {
         port: u32,
     ) -> Vec<LegClient<'a>> {
         let index = self.index;
-        let rule_namespaces = self
-            .rule_namespaces
+        let lookups = self
+            .hosts
             .entry(host.to_owned())
-            .or_insert_with(|| rule_namespaces(index, host));
-        let namespaces = client_namespaces_among(index, i, vs, rule_namespaces);
+            .or_insert_with(|| HostLookups {
+                rule_namespaces: rule_namespaces(index, host),
+                definers: SubsetDefiners::new(index, &index.destination_rules_covering(host)),
+                rules: HashMap::new(),
+            });
+        let namespaces = client_namespaces_among(index, i, vs, &lookups.rule_namespaces);
         namespaces
             .into_iter()
             .map(|namespace| {
-                let rules = self
-                    .rules
-                    .entry((namespace.clone(), host.to_owned()))
-                    .or_insert_with(|| {
-                        MergedRules::new(index, index.destination_rules_for(&namespace, host))
-                    });
+                if !lookups.rules.contains_key(&namespace) {
+                    let merged =
+                        MergedRules::new(index, index.destination_rules_for(&namespace, host));
+                    lookups.rules.insert(namespace.clone(), merged);
+                }
+                let rules = &lookups.rules[&namespace];
                 LegClient {
                     rule: rules.rules.first().copied(),
-                    tls: rules.client_tls(destination.subset.as_deref(), port),
+                    tls: rules.client_tls(&lookups.definers, destination.subset.as_deref(), port),
                     namespace,
                 }
             })

@@ -10,8 +10,9 @@
 //! that end in `x`: a range of the patterns sorted by their reversal. The answers are those
 //! of [`hosts::covers`] and [`hosts::intersect`].
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::hosts;
 
@@ -77,7 +78,11 @@ impl<T: Copy + Ord> HostMap<T> {
         // `*.x` covers `host` when `host` ends with `.x` after at least one character; the
         // suffix right after a leading `*` is `host`'s own pattern, not a wider one.
         let skip = usize::from(host.starts_with('*'));
-        for (at, _) in host.match_indices('.').filter(|(at, _)| *at > skip) {
+        // Most inputs have no `*.` patterns at all: then no suffix needs looking up.
+        let suffixes = host
+            .match_indices('.')
+            .filter(|(at, _)| *at > skip && !self.by_suffix.is_empty());
+        for (at, _) in suffixes {
             if let Some(&pattern) = self.by_suffix.get(&host[at..]) {
                 out.push((host.len() - at + 1, self.patterns[pattern].1.as_slice()));
             }

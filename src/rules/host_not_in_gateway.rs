@@ -17,7 +17,7 @@
 //! (the analyzer does not report it). A Gateway that is not in the input is M017's finding,
 //! not this rule's (the analyzer reports both).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::host_map::HostMap;
 use super::index::MESH_GATEWAY;

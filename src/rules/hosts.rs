@@ -9,14 +9,20 @@ pub const CLUSTER_DOMAIN: &str = "cluster.local";
 /// `istio-egressgateway.istio-system` is *not* the gateway Service: it is a host of its own
 /// that nothing defines.
 pub fn resolve(host: &str, namespace: &str) -> String {
+    resolve_borrowed(host, namespace).into_owned()
+}
+
+/// [`resolve`], borrowing a host that is taken as written: for lookups, where most hosts
+/// are FQDNs and a copy of each would be wasted.
+pub fn resolve_borrowed<'h>(host: &'h str, namespace: &str) -> std::borrow::Cow<'h, str> {
     if host.is_empty()
         || host == "*"
         || host.contains('.')
         || host.parse::<std::net::IpAddr>().is_ok()
     {
-        host.to_owned()
+        std::borrow::Cow::Borrowed(host)
     } else {
-        format!("{host}.{namespace}.svc.{CLUSTER_DOMAIN}")
+        std::borrow::Cow::Owned(format!("{host}.{namespace}.svc.{CLUSTER_DOMAIN}"))
     }
 }
 

@@ -14,6 +14,7 @@ pub mod hops;
 pub mod host_map;
 pub mod hosts;
 pub mod index;
+pub mod merged_rules;
 pub mod network_policies;
 pub mod routes;
 

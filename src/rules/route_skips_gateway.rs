@@ -22,7 +22,7 @@
 //! VirtualServices bound only to `mesh` (Istio's `egress-control` recipe: a timeout on an
 //! external host, no gateway) have nothing to skip and are not judged.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use super::hops::{
     RouteAt, bound_gateways, destination_host, points_at_gateway, points_at_gateway_unless,

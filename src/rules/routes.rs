@@ -1,7 +1,7 @@
 //! The routes of a VirtualService as one list, whatever their kind, so rules can ask "which
 //! routes send traffic where" without three loops.
 
-use crate::manifest::{Destination, RouteMatch, VirtualService};
+use crate::manifest::{Destination, RouteDestination, RouteMatch, VirtualService};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RouteKind {
@@ -27,7 +27,45 @@ pub struct Route<'a> {
     pub kind: RouteKind,
     pub index: usize,
     pub matches: &'a [RouteMatch],
-    pub destinations: Vec<&'a Destination>,
+    pub destinations: Destinations<'a>,
+}
+
+/// Where a route sends traffic: the destinations of its weighted list, then its mirror.
+/// Borrowed from the route, not collected: every rule lists the routes of every
+/// VirtualService, so a list per route was an allocation per route per rule.
+#[derive(Clone, Copy, Debug)]
+pub struct Destinations<'a> {
+    weighted: &'a [RouteDestination],
+    mirror: Option<&'a Destination>,
+}
+
+/// The iterator of [`Destinations`].
+pub type DestinationIter<'a> = std::iter::Chain<
+    std::iter::FilterMap<
+        std::slice::Iter<'a, RouteDestination>,
+        fn(&'a RouteDestination) -> Option<&'a Destination>,
+    >,
+    std::option::IntoIter<&'a Destination>,
+>;
+
+impl<'a> Destinations<'a> {
+    pub fn iter(&self) -> DestinationIter<'a> {
+        let destination: fn(&'a RouteDestination) -> Option<&'a Destination> =
+            |r| r.destination.as_ref();
+        self.weighted
+            .iter()
+            .filter_map(destination)
+            .chain(self.mirror)
+    }
+}
+
+impl<'a> IntoIterator for &Destinations<'a> {
+    type Item = &'a Destination;
+    type IntoIter = DestinationIter<'a>;
+
+    fn into_iter(self) -> DestinationIter<'a> {
+        self.iter()
+    }
 }
 
 impl Route<'_> {
@@ -48,19 +86,16 @@ impl Route<'_> {
 
 /// Every route of a VirtualService, http first, then tls, then tcp.
 pub fn routes(vs: &VirtualService) -> Vec<Route<'_>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(vs.http.len() + vs.tls.len() + vs.tcp.len());
     for (index, route) in vs.http.iter().enumerate() {
-        let mut destinations: Vec<&Destination> = route
-            .route
-            .iter()
-            .filter_map(|r| r.destination.as_ref())
-            .collect();
-        destinations.extend(route.mirror.as_ref());
         out.push(Route {
             kind: RouteKind::Http,
             index,
             matches: &route.matches,
-            destinations,
+            destinations: Destinations {
+                weighted: &route.route,
+                mirror: route.mirror.as_ref(),
+            },
         });
     }
     for (index, route) in vs.tls.iter().enumerate() {
@@ -68,11 +103,10 @@ pub fn routes(vs: &VirtualService) -> Vec<Route<'_>> {
             kind: RouteKind::Tls,
             index,
             matches: &route.matches,
-            destinations: route
-                .route
-                .iter()
-                .filter_map(|r| r.destination.as_ref())
-                .collect(),
+            destinations: Destinations {
+                weighted: &route.route,
+                mirror: None,
+            },
         });
     }
     for (index, route) in vs.tcp.iter().enumerate() {
@@ -80,11 +114,10 @@ pub fn routes(vs: &VirtualService) -> Vec<Route<'_>> {
             kind: RouteKind::Tcp,
             index,
             matches: &route.matches,
-            destinations: route
-                .route
-                .iter()
-                .filter_map(|r| r.destination.as_ref())
-                .collect(),
+            destinations: Destinations {
+                weighted: &route.route,
+                mirror: None,
+            },
         });
     }
     out

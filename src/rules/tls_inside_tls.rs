@@ -13,7 +13,7 @@
 //! 443. That is not reported as an error, but as a warning when the rule is visible to
 //! sidecars: an app calling `https://host` directly still gets TLS inside TLS.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::routes::{Route, RouteKind, destination_port, routes};
 use super::{Finding, Index, hosts};
@@ -21,10 +21,28 @@ use crate::diagnostic::{Severity, codes};
 use crate::manifest::{ClientTls, Destination, DestinationRule};
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
-    let traffic = Traffic::new(index);
-    for (rule_index, rule) in index.destination_rules() {
-        let host = hosts::resolve(&rule.host, index.namespace(rule_index));
-        for (port, tls) in originating_ports(index, rule, &host) {
+    // Most DestinationRules originate nothing: only the hosts of those that do need the
+    // routes to them, so only those are tabled.
+    let originating: Vec<_> = index
+        .destination_rules()
+        .filter_map(|(rule_index, rule)| {
+            let host = hosts::resolve(&rule.host, index.namespace(rule_index));
+            let ports = originating_ports(index, rule, &host);
+            (!ports.is_empty()).then_some((rule_index, rule, host, ports))
+        })
+        .collect();
+    if originating.is_empty() {
+        return;
+    }
+    let traffic = Traffic::new(
+        index,
+        &originating
+            .iter()
+            .map(|(_, _, host, _)| host.as_str())
+            .collect(),
+    );
+    for (rule_index, rule, host, ports) in originating {
+        for (port, tls) in ports {
             let Some((evidence_resource, why)) = app_tls_evidence(index, &traffic, &host, port)
             else {
                 continue;
@@ -139,8 +157,9 @@ fn declared_ports(index: &Index, host: &str) -> Vec<u32> {
         .collect()
 }
 
-/// Where the routes of the input send traffic, by resolved destination host, so that each
-/// DestinationRule finds the routes to its host without reading every route.
+/// Where the routes of the input send traffic, by resolved destination host (of the hosts
+/// asked about), so that each DestinationRule finds the routes to its host without reading
+/// every route.
 struct Traffic<'a> {
     /// The routes of each VirtualService, by its position in the input.
     routes: HashMap<usize, Vec<Route<'a>>>,
@@ -152,7 +171,7 @@ struct Traffic<'a> {
 }
 
 impl<'a> Traffic<'a> {
-    fn new(index: &Index<'a>) -> Traffic<'a> {
+    fn new(index: &Index<'a>, wanted: &HashSet<&str>) -> Traffic<'a> {
         let mut traffic = Traffic {
             routes: HashMap::new(),
             destinations: HashMap::new(),
@@ -160,16 +179,23 @@ impl<'a> Traffic<'a> {
         };
         for (vs_index, vs) in index.virtual_services() {
             let vs_routes = routes(vs);
+            let mut used = false;
             for (position, route) in vs_routes.iter().enumerate() {
-                for &d in &route.destinations {
-                    traffic
-                        .destinations
-                        .entry(hosts::resolve(&d.host, index.namespace(vs_index)))
-                        .or_default()
-                        .push((vs_index, position, d));
+                for d in &route.destinations {
+                    let host = hosts::resolve_borrowed(&d.host, index.namespace(vs_index));
+                    if wanted.contains(host.as_ref()) {
+                        used = true;
+                        traffic
+                            .destinations
+                            .entry(host.into_owned())
+                            .or_default()
+                            .push((vs_index, position, d));
+                    }
                 }
             }
-            traffic.routes.insert(vs_index, vs_routes);
+            if used {
+                traffic.routes.insert(vs_index, vs_routes);
+            }
         }
         for (i, route) in index.http_routes() {
             for backend in route.rules.iter().flat_map(|rule| &rule.backend_refs) {

@@ -17,7 +17,7 @@
 //! analyzer does not understand the dotted form). A Kubernetes Gateway API `Gateway` of that
 //! name is not read by egressc, so a VirtualService bound to one is reported too.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::index::MESH_GATEWAY;
 use super::routes::routes;

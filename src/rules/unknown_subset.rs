@@ -17,7 +17,7 @@
 //! the destination counts too, as it does at run time. Whether the proxy that runs the route
 //! can *see* the rule (`exportTo`, namespaces) is left to M021 and M022.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::host_map::HostMap;
 use super::{Finding, Index, hosts};

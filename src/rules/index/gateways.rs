@@ -98,6 +98,22 @@ impl<'a> Index<'a> {
     /// that selects the same labels, else the namespace of the Service that mesh hops route
     /// to for it, else the root namespace (where Istio installs its gateways).
     pub fn gateway_workload_namespace(&self, gateway: &Gateway) -> String {
+        // Rules ask for every Gateway; each answer is worked out once, on first use.
+        let known = self.workload_namespaces.get_or_init(|| {
+            self.gateways()
+                .map(|(_, g)| {
+                    let address = std::ptr::from_ref(g).addr();
+                    (address, self.find_gateway_workload_namespace(g))
+                })
+                .collect()
+        });
+        match known.get(&std::ptr::from_ref(gateway).addr()) {
+            Some(namespace) => namespace.clone(),
+            None => self.find_gateway_workload_namespace(gateway),
+        }
+    }
+
+    fn find_gateway_workload_namespace(&self, gateway: &Gateway) -> String {
         if let Some(i) = self.gateway_service(gateway) {
             return self.namespace(i).to_owned();
         }

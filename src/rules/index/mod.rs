@@ -13,8 +13,10 @@
 //! [`Index::new`], or on first use) rather than a scan of the input: the rules' cost grows
 //! with the size of the input, not with its square.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 mod destination_rules;
 mod export;
@@ -144,6 +146,9 @@ pub struct Index<'a> {
     /// Per Gateway: the namespace of the Service its mesh hops route to, computed on first
     /// use.
     mesh_hop_namespaces: OnceLock<HashMap<usize, String>>,
+    /// [`Index::gateway_workload_namespace`] by the address of the Gateway, computed on
+    /// first use.
+    workload_namespaces: OnceLock<HashMap<usize, String>>,
     /// The gateway legs of `hops::find_gateway_legs`, computed on first use.
     gateway_legs: OnceLock<Vec<GatewayLeg<'a>>>,
     /// Every piece of evidence that a namespace reaches a host, by the host (or wildcard)
@@ -186,6 +191,7 @@ impl<'a> Index<'a> {
             bound_references: Vec::new(),
             known_namespaces: BTreeSet::new(),
             mesh_hop_namespaces: OnceLock::new(),
+            workload_namespaces: OnceLock::new(),
             gateway_legs: OnceLock::new(),
             reaching: OnceLock::new(),
         };
@@ -391,7 +397,9 @@ impl<'a> Index<'a> {
     }
 
     fn collect_known_namespaces(&self) -> BTreeSet<String> {
-        let mut namespaces: BTreeSet<&str> = (0..self.manifests.len())
+        // Tens of thousands of resources live in a few namespaces: dedupe them in a hash
+        // set, and sort only the distinct ones.
+        let mut namespaces: HashSet<&str> = (0..self.manifests.len())
             .map(|i| self.namespace(i))
             .collect();
         namespaces.insert(&self.mesh.root_namespace);
@@ -405,7 +413,10 @@ impl<'a> Index<'a> {
             namespaces.extend(rule.export_to.iter().map(String::as_str));
         }
         namespaces.retain(|n| !matches!(*n, "." | "*" | "~"));
-        namespaces.into_iter().map(str::to_owned).collect()
+        namespaces
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<BTreeSet<_>>()
     }
 
     // -----------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 //! Which namespaces the input shows sending traffic to a host.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::{Index, MESH_GATEWAY};
 use crate::manifest::VirtualService;
@@ -67,10 +69,8 @@ impl Index<'_> {
     /// The namespaces named in an `exportTo` list: `.` is the owner's namespace; `*` and
     /// `~` name none.
     pub fn named_in_export_to(export_to: &[String], owner: &str) -> Vec<String> {
-        export_to
-            .iter()
-            .filter(|to| !matches!(to.as_str(), "*" | "~" | ""))
-            .map(|to| if to == "." { owner } else { to.as_str() }.to_owned())
+        export_targets(export_to, owner)
+            .map(str::to_owned)
             .collect()
     }
 
@@ -87,17 +87,7 @@ impl Index<'_> {
     /// it from its own namespace is configuration for others, not evidence of its own
     /// namespace. Sorted by namespace, then resource.
     pub fn namespaces_reaching(&self, host: &str) -> Vec<Reaching> {
-        let index = self.reaching.get_or_init(|| {
-            let mut index = ReachIndex::default();
-            for (pattern, reaching) in self.collect_reaching() {
-                if hosts::is_wildcard(&pattern) {
-                    index.wildcards.push((pattern, reaching));
-                } else {
-                    index.exact.entry(pattern).or_default().push(reaching);
-                }
-            }
-            index
-        });
+        let index = self.reaching.get_or_init(|| self.collect_reaching());
         let mut out: Vec<Reaching> = Vec::new();
         if hosts::is_wildcard(host) {
             // A wildcard shares names with any exact host under it.
@@ -123,24 +113,13 @@ impl Index<'_> {
         out
     }
 
-    /// All the evidence of [`Index::namespaces_reaching`], each with the host it names.
-    fn collect_reaching(&self) -> Vec<(String, Reaching)> {
-        let mut out = Vec::new();
-        // A bare `*` says nothing about any one host: it is no evidence.
-        let mut push = |pattern: &str, namespace: &str, resource: usize, reach: Reach| {
-            if !pattern.is_empty() && pattern != "*" {
-                out.push((
-                    pattern.to_owned(),
-                    Reaching {
-                        namespace: namespace.to_owned(),
-                        resource,
-                        reach,
-                    },
-                ));
-            }
-        };
-        // The hosts of VirtualServices whose `mesh` routes send to (host, subset).
-        let mut subset_routes: HashMap<(String, String), Vec<String>> = HashMap::new();
+    /// All the evidence of [`Index::namespaces_reaching`], by the host it names.
+    fn collect_reaching(&self) -> ReachIndex {
+        let mut out = ReachIndex::default();
+        // The hosts of each VirtualService with `mesh` routes, and by (host, subset) the
+        // VirtualServices (positions in `mesh_hosts`) whose `mesh` routes send there.
+        let mut mesh_hosts: Vec<Vec<String>> = Vec::new();
+        let mut subset_routes: HashMap<(Cow<str>, &str), Vec<usize>> = HashMap::new();
         for (i, vs) in self.virtual_services() {
             let namespace = self.namespace(i);
             let mesh_routes: Vec<_> = crate::rules::routes::routes(vs)
@@ -150,44 +129,46 @@ impl Index<'_> {
             if mesh_routes.is_empty() {
                 continue;
             }
-            let vs_hosts = super::super::hops::vs_hosts(self, i, vs);
+            let position = mesh_hosts.len();
             for destination in mesh_routes.iter().flat_map(|r| r.destinations.iter()) {
                 if let Some(subset) = destination.subset.as_deref().filter(|s| !s.is_empty()) {
-                    subset_routes
-                        .entry((
-                            hosts::resolve(&destination.host, namespace),
-                            subset.to_owned(),
-                        ))
-                        .or_default()
-                        .extend(vs_hosts.iter().cloned());
-                }
-            }
-            let mut viewers = vec![namespace.to_owned()];
-            viewers.extend(Self::named_in_export_to(&vs.export_to, namespace));
-            viewers.sort();
-            viewers.dedup();
-            for viewer in viewers {
-                if self.virtual_service_visible(i, vs, &viewer) {
-                    for host in &vs_hosts {
-                        push(host, &viewer, i, Reach::Routes);
+                    let host = hosts::resolve_borrowed(&destination.host, namespace);
+                    let routing = subset_routes.entry((host, subset)).or_default();
+                    if routing.last() != Some(&position) {
+                        routing.push(position);
                     }
                 }
             }
+            let vs_hosts = super::super::hops::vs_hosts(self, i, vs);
+            let mut viewers: Vec<&str> = export_targets(&vs.export_to, namespace).collect();
+            viewers.push(namespace);
+            viewers.sort_unstable();
+            viewers.dedup();
+            for viewer in viewers {
+                if self.virtual_service_visible(i, vs, viewer) {
+                    for host in &vs_hosts {
+                        out.push(host, viewer, i, Reach::Routes);
+                    }
+                }
+            }
+            mesh_hosts.push(vs_hosts);
         }
         for (i, rule) in self.destination_rules() {
             let namespace = self.namespace(i);
             if !self.destination_rule_visible(i, rule, namespace) {
                 continue;
             }
-            let rule_host = hosts::resolve(&rule.host, namespace);
+            let rule_host = hosts::resolve_borrowed(&rule.host, namespace);
             if rule_host.is_empty() {
                 continue;
             }
-            push(&rule_host, namespace, i, Reach::Configures);
+            out.push(&rule_host, namespace, i, Reach::Configures);
             for subset in &rule.subsets {
-                let key = (rule_host.clone(), subset.name.clone());
-                for host in subset_routes.get(&key).into_iter().flatten() {
-                    push(host, namespace, i, Reach::GatewaySubset);
+                let key = (Cow::Borrowed(rule_host.as_ref()), subset.name.as_str());
+                for &routing in subset_routes.get(&key).into_iter().flatten() {
+                    for host in &mesh_hosts[routing] {
+                        out.push(host, namespace, i, Reach::GatewaySubset);
+                    }
                 }
             }
         }
@@ -199,20 +180,49 @@ impl Index<'_> {
                 .filter_map(|entry| entry.split_once('/'));
             for (namespace, name) in entries {
                 if !namespace.starts_with('~') && name != "*" {
-                    push(name, self.namespace(i), i, Reach::Imports);
+                    out.push(name, self.namespace(i), i, Reach::Imports);
                 }
             }
         }
         for (i, entry) in self.service_entries() {
             let namespace = self.namespace(i);
-            let viewers = Self::named_in_export_to(&entry.export_to, namespace);
             for host in &entry.hosts {
-                let host = hosts::resolve(host, namespace);
-                for viewer in &viewers {
-                    push(&host, viewer, i, Reach::Declares);
+                let host = hosts::resolve_borrowed(host, namespace);
+                for viewer in export_targets(&entry.export_to, namespace) {
+                    out.push(&host, viewer, i, Reach::Declares);
                 }
             }
         }
         out
     }
+}
+
+impl ReachIndex {
+    /// Records that `namespace` reaches `pattern`, as `resource` shows. A bare `*` says
+    /// nothing about any one host: it is no evidence.
+    fn push(&mut self, pattern: &str, namespace: &str, resource: usize, reach: Reach) {
+        if pattern.is_empty() || pattern == "*" {
+            return;
+        }
+        let reaching = Reaching {
+            namespace: namespace.to_owned(),
+            resource,
+            reach,
+        };
+        if hosts::is_wildcard(pattern) {
+            self.wildcards.push((pattern.to_owned(), reaching));
+        } else if let Some(found) = self.exact.get_mut(pattern) {
+            found.push(reaching);
+        } else {
+            self.exact.insert(pattern.to_owned(), vec![reaching]);
+        }
+    }
+}
+
+/// [`Index::named_in_export_to`], borrowed.
+fn export_targets<'s>(export_to: &'s [String], owner: &'s str) -> impl Iterator<Item = &'s str> {
+    export_to
+        .iter()
+        .filter(|to| !matches!(to.as_str(), "*" | "~" | ""))
+        .map(move |to| if to == "." { owner } else { to.as_str() })
 }

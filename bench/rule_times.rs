@@ -1,0 +1,115 @@
+//! How long each rule takes: `rule_times [--runs N] PATH...` reads manifests (files and
+//! directories, recursively, `*.yaml`) as `check` does, then N times (default 5) builds the
+//! rules' index and runs every rule on one thread, and prints the best time of each step.
+//!
+//! Times are the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), not wall time: on a busy
+//! machine a rule's wall time counts the time other processes had the core.
+//!
+//! Each run starts from a fresh index, so the tables the index builds on first use are paid
+//! by the first rule that asks for them, as in a real run; the rules run in code order. It
+//! links mimalloc, as the binary does, so the allocations the rules make cost what they cost
+//! in `build` and `check`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use egressc::manifest::Manifest;
+use egressc::manifest::read::read_str;
+use egressc::rules::{Index, RULES};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+pub fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut runs = 5;
+    if let Some(at) = args.iter().position(|a| a == "--runs") {
+        runs = args
+            .get(at + 1)
+            .and_then(|n| n.parse().ok())
+            .expect("--runs takes a number");
+        args.drain(at..=at + 1);
+    }
+    let mut files = Vec::new();
+    for arg in &args {
+        collect(Path::new(arg), &mut files);
+    }
+    let manifests: Vec<Manifest> = files
+        .iter()
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(file).expect("read a manifest");
+            read_str(&text).manifests.into_iter().map(|m| m.manifest)
+        })
+        .collect();
+    let mut index_best = Duration::MAX;
+    let mut rule_best = vec![Duration::MAX; RULES.len()];
+    let mut findings = 0;
+    for _ in 0..runs {
+        let started = cpu_time();
+        let index = Index::new(&manifests, "default", None);
+        index_best = index_best.min(cpu_time().saturating_sub(started));
+        let mut found = Vec::new();
+        for (rule, best) in RULES.iter().zip(&mut rule_best) {
+            let started = cpu_time();
+            (rule.check)(&index, &mut found);
+            *best = (*best).min(cpu_time().saturating_sub(started));
+        }
+        findings = found.len();
+    }
+    println!(
+        "{} resources, {findings} findings, best of {runs} runs",
+        manifests.len()
+    );
+    println!("{:<6} {:>9}", "Index", millis(index_best));
+    for (rule, best) in RULES.iter().zip(&rule_best) {
+        println!("{:<6} {:>9}", rule.code.id, millis(*best));
+    }
+    let total: Duration = rule_best.iter().sum();
+    println!("{:<6} {:>9}", "rules", millis(total));
+}
+
+/// `struct timespec` on 64-bit Linux.
+#[repr(C)]
+struct Timespec {
+    seconds: i64,
+    nanoseconds: i64,
+}
+
+unsafe extern "C" {
+    fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+}
+
+/// The CPU time this thread has used.
+fn cpu_time() -> Duration {
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut time = Timespec {
+        seconds: 0,
+        nanoseconds: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec into the valid, exclusively borrowed `time`.
+    let status = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &raw mut time) };
+    assert_eq!(status, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    Duration::new(
+        u64::try_from(time.seconds).expect("a CPU time is positive"),
+        u32::try_from(time.nanoseconds).expect("nanoseconds fit"),
+    )
+}
+
+fn millis(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+}
+
+fn collect(path: &Path, files: &mut Vec<PathBuf>) {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .expect("read a directory")
+            .map(|entry| entry.expect("an entry").path())
+            .collect();
+        entries.sort();
+        for entry in entries {
+            collect(&entry, files);
+        }
+    } else if path.extension().is_some_and(|e| e == "yaml") {
+        files.push(path.to_owned());
+    }
+}
