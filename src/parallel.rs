@@ -1,52 +1,83 @@
 //! Work shared out among the cores. egressc's big inputs are lists of independent items
-//! (files, documents, resources); mapping them on every core, in contiguous chunks, keeps the
-//! results in input order, so output never depends on how the work was split.
+//! (files, documents, resources, rules). They are cut into small chunks that the threads
+//! take in turn, so that a costly stretch (the NetworkPolicies that lead a build's output, a
+//! big file among small ones, a slow rule) does not leave the other cores idle; the results
+//! are put back in input order, so output never depends on how the work was split.
+
+use std::sync::Mutex;
+
+/// How many chunks each thread's share is cut into: enough for uneven items to even out,
+/// few enough that taking a chunk costs nothing next to working through it.
+const CHUNKS_PER_THREAD: usize = 8;
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+fn chunk_len(items: usize, threads: usize) -> usize {
+    (items / (threads * CHUNKS_PER_THREAD)).max(1)
+}
 
 /// `f` applied to every item, on every core; the results in the order of `items`.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = threads();
     if threads == 1 || items.len() < 2 {
         return items.iter().map(f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().expect("a worker thread panicked"))
-            .collect()
-    })
+    let chunks: Vec<&[T]> = items.chunks(chunk_len(items.len(), threads)).collect();
+    in_turns(chunks, threads, |chunk| chunk.iter().map(&f).collect())
 }
 
 /// `f` applied to every item, taken by value, on every core; the results in input order.
 pub fn map_owned<T: Send, R: Send>(mut items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = threads();
     if threads == 1 || items.len() < 2 {
         return items.into_iter().map(f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    let mut parts = Vec::with_capacity(threads);
-    while items.len() > chunk {
-        let rest = items.split_off(chunk);
-        parts.push(items);
-        items = rest;
+    let len = chunk_len(items.len(), threads);
+    // Cut from the back, so no item is moved more than once.
+    let mut chunks = Vec::with_capacity(items.len().div_ceil(len));
+    while items.len() > len {
+        chunks.push(items.split_off(items.len() - len));
     }
-    parts.push(items);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<R>>()))
+    chunks.push(items);
+    chunks.reverse();
+    in_turns(chunks, threads, |chunk| chunk.into_iter().map(&f).collect())
+}
+
+/// Works through `chunks` on `threads` threads, each taking the next chunk when it is done
+/// with one; the results in the order of the chunks.
+fn in_turns<C: Send, R: Send>(
+    chunks: Vec<C>,
+    threads: usize,
+    work: impl Fn(C) -> Vec<R> + Sync,
+) -> Vec<R> {
+    let count = chunks.len();
+    let queue = Mutex::new(chunks.into_iter().enumerate());
+    let (queue, work) = (&queue, &work);
+    let mut done: Vec<(usize, Vec<R>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads.min(count))
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        // The lock is held only to take the next chunk.
+                        let next = queue.lock().expect("no worker panics while taking").next();
+                        let Some((index, chunk)) = next else {
+                            return done;
+                        };
+                        done.push((index, work(chunk)));
+                    }
+                })
+            })
             .collect();
         handles
             .into_iter()
             .flat_map(|handle| handle.join().expect("a worker thread panicked"))
             .collect()
-    })
+    });
+    done.sort_unstable_by_key(|(index, _)| *index);
+    done.into_iter().flat_map(|(_, results)| results).collect()
 }
 
 #[cfg(test)]

@@ -403,30 +403,16 @@ pub fn run(index: &Index, severities: &Severities) -> Vec<Finding> {
 }
 
 /// Every rule's findings. The rules only read the index, so they run side by side on every
-/// core (taking turns through the registry, which spreads the costly ones); the caller sorts.
+/// core, each thread taking the next rule when it is done with one; the caller sorts.
 fn check_all(index: &Index) -> Vec<Finding> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(RULES.len());
-    let run_share = |share: usize| {
+    crate::parallel::map(RULES, |rule| {
         let mut findings = Vec::new();
-        for rule in RULES.iter().skip(share).step_by(threads) {
-            (rule.check)(index, &mut findings);
-        }
+        (rule.check)(index, &mut findings);
         findings
-    };
-    if threads <= 1 {
-        return run_share(0);
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|share| scope.spawn(move || run_share(share)))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().expect("a rule panicked"))
-            .collect()
     })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 #[cfg(test)]
