@@ -83,6 +83,10 @@ where
 
 /// One item of a List, parsed apart from it: its text is a one-item sequence.
 fn read_list_item(item: &Document, out: &mut Objects) {
+    if let Some(problem) = too_large(item, item.first_line) {
+        out.problems.push(problem);
+        return;
+    }
     match serde_yaml::from_str::<Vec<Value>>(item.text) {
         Ok(mut values) if values.len() == 1 => {
             let value = values.pop().expect("one item");

@@ -3,9 +3,7 @@
 //! one document) are shared out among the cores in contiguous runs of about equal size.
 
 use super::{Objects, read_document, read_list_item};
-use crate::manifest::stream::{
-    Document, MAX_DOCUMENT_BYTES, list_items, split_documents, top_level_type,
-};
+use crate::manifest::stream::{Document, list_items, split_documents, top_level_type};
 
 /// Reads several streams at once, one [`Objects`] per text in the same order; the result is
 /// the same as reading them one after the other. A document whose text `recognise` knows
@@ -118,11 +116,13 @@ fn units<'a>(texts: &[&'a str]) -> (Vec<Unit<'a>>, Vec<Document<'a>>) {
     let mut lists = Vec::new();
     for (text_index, text) in texts.iter().enumerate() {
         for document in split_documents(text) {
-            let items = (document.text.len() <= MAX_DOCUMENT_BYTES
-                && top_level_type(document.text) == Some(("v1", "List")))
-            .then(|| list_items(&document))
-            .flatten()
-            .filter(|items| !items.is_empty());
+            // A List is split into its items at any size: `kubectl get -o yaml` of a big
+            // mesh is one List of hundreds of megabytes, and the size limit holds for each
+            // item instead (read_list_item).
+            let items = (top_level_type(document.text) == Some(("v1", "List")))
+                .then(|| list_items(&document))
+                .flatten()
+                .filter(|items| !items.is_empty());
             let Some(items) = items else {
                 units.push(Unit {
                     text_index,

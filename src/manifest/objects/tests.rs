@@ -125,3 +125,28 @@ fn lists_and_the_rest_read_apart_merge_into_what_one_read_gives() {
     }
     assert_eq!(lines(&merged[0]).len(), 4);
 }
+
+/// `kubectl get -o yaml` of a big mesh is one List of hundreds of megabytes: the size limit
+/// holds for each item, not for the List. Here a long comment makes the List itself larger
+/// than the limit while its one item is small.
+#[test]
+fn a_list_larger_than_the_document_limit_is_read_item_by_item() {
+    use crate::manifest::stream::MAX_DOCUMENT_BYTES;
+    let mut text = String::from("apiVersion: v1\nkind: List\nitems:\n# ");
+    text.push_str(&"x".repeat(MAX_DOCUMENT_BYTES));
+    text.push_str("\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n");
+    let objects = read_all(&[&text], &|_: &str| None).pop().unwrap();
+    assert!(objects.problems.is_empty(), "{:?}", objects.problems);
+    assert_eq!(lines(&objects), [("\"a\"".to_owned(), 5)]);
+
+    let mut item = String::from("apiVersion: v1\nkind: List\nitems:\n- kind: ConfigMap\n  # ");
+    item.push_str(&"x".repeat(MAX_DOCUMENT_BYTES));
+    item.push('\n');
+    let objects = read_all(&[&item], &|_: &str| None).pop().unwrap();
+    assert!(objects.objects.is_empty());
+    assert!(
+        objects.problems[0]
+            .message
+            .contains("over the 64 MiB limit")
+    );
+}
