@@ -17,6 +17,7 @@
 //! starting on the `- ` line.
 
 mod direct;
+mod map_key;
 
 use std::fmt::Write as _;
 
