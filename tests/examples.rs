@@ -9,29 +9,6 @@ use std::process::Command;
 
 use support::crd_schema::CrdSchemas;
 
-fn is_kdl(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "kdl")
-}
-
-/// Each example: a `.kdl` file, or a directory of them built together (`examples/templates`
-/// holds templates, not policies).
-fn examples() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("examples folder")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| {
-            is_kdl(p)
-                || (p.is_dir()
-                    && std::fs::read_dir(p)
-                        .unwrap()
-                        .any(|e| is_kdl(&e.unwrap().path())))
-        })
-        .collect();
-    found.sort();
-    found
-}
-
 fn build(args: &[&Path]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_egressc"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -54,7 +31,7 @@ fn documents(yaml: &str) -> Vec<serde_json::Value> {
 
 #[test]
 fn examples_compile_to_the_snapshotted_yaml() {
-    let examples = examples();
+    let examples = support::examples::all();
     assert!(examples.len() >= 8, "examples went missing");
     for example in examples {
         let yaml = build(&[&example]);
@@ -66,7 +43,7 @@ fn examples_compile_to_the_snapshotted_yaml() {
 #[test]
 fn every_emitted_resource_validates_against_the_istio_crds() {
     let schemas = CrdSchemas::shared();
-    for example in examples() {
+    for example in support::examples::all() {
         for resource in documents(&build(&[&example])) {
             let kind = resource["kind"].as_str().unwrap_or_default();
             if kind == "IstioOperator" {
@@ -114,7 +91,7 @@ fn istio_operator_shape() {
 #[test]
 fn a_yaml_1_1_reader_reads_every_example_back_unchanged() {
     let mut streams = Vec::new();
-    for example in examples() {
+    for example in support::examples::all() {
         streams.push(build(&[&example]));
     }
     support::pyyaml::assert_reads_like_serde_yaml(&streams.join("---\n"));
@@ -164,7 +141,7 @@ fn the_readme_tour_is_examples_egress_kdl() {
 fn every_example_output_checks_clean_at_every_level() {
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("examples-check");
     let _ = std::fs::remove_dir_all(&scratch);
-    for (n, example) in examples().iter().enumerate() {
+    for (n, example) in support::examples::all().iter().enumerate() {
         for mesh_config in ["istio-operator", "configmap", "none"] {
             let out = scratch.join(format!("{n}-{mesh_config}"));
             let output = Command::new(env!("CARGO_BIN_EXE_egressc"))

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use egressc::compile::{self, MeshConfigFormat};
 use egressc::target::IstioVersion;
 
+mod support;
+
 // Only the policy generator is used here.
 #[allow(dead_code)]
 #[path = "../bench/synthetic.rs"]
@@ -18,17 +20,12 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Each example (a file, or the multi-file example's directory), and the security fixture,
-/// which uses per-namespace outbound policy and NetworkPolicies.
+/// Each example, the security fixture (per-namespace outbound policy, NetworkPolicies) and
+/// the benchmark's policy.
 fn policies() -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "kdl") || p.ends_with("multi-team"))
-        .collect();
+    let mut found = support::examples::all();
     found.push(root().join("tests/fixtures/built/security-boundary.kdl"));
     found.push(synthetic_policy());
-    found.sort();
     found
 }
 

@@ -24,16 +24,6 @@ fn egressc(args: &[&str]) -> Output {
         .expect("egressc runs")
 }
 
-fn examples() -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "kdl") || p.ends_with("multi-team"))
-        .collect();
-    found.sort();
-    found
-}
-
 /// The native writer is the fast path for kinds nobody overrides, so it must write exactly
 /// what the built-in templates would: for every example, every mesh config form and both
 /// API versions, byte for byte.
@@ -41,7 +31,7 @@ fn examples() -> Vec<PathBuf> {
 fn builtin_templates_render_exactly_what_the_native_writer_writes() {
     let templates = TemplateSet::builtin();
     let mut checked = 0;
-    for example in examples() {
+    for example in support::examples::all() {
         let files = egressc::input::policy_files(std::slice::from_ref(&example)).unwrap();
         let loaded = egressc::load(&files).unwrap();
         let policy = loaded.policy.expect("examples load");

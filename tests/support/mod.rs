@@ -2,4 +2,5 @@
 
 pub mod cli;
 pub mod crd_schema;
+pub mod examples;
 pub mod pyyaml;
