@@ -28,6 +28,17 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     in_turns(chunks, threads, |chunk| chunk.iter().map(&f).collect())
 }
 
+/// `f` applied to every item, which it may change, on every core; the results in input order.
+pub fn map_mut<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
+    let threads = threads();
+    if threads == 1 || items.len() < 2 {
+        return items.iter_mut().map(f).collect();
+    }
+    let len = chunk_len(items.len(), threads);
+    let chunks: Vec<&mut [T]> = items.chunks_mut(len).collect();
+    in_turns(chunks, threads, |chunk| chunk.iter_mut().map(&f).collect())
+}
+
 /// `f` applied to every item, taken by value, on every core; the results in input order.
 pub fn map_owned<T: Send, R: Send>(mut items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let threads = threads();
@@ -95,5 +106,13 @@ mod tests {
             items.iter().map(|i| i * 2).collect::<Vec<_>>()
         );
         assert!(super::map_owned(Vec::<usize>::new(), |i| i).is_empty());
+        let mut doubled = items.clone();
+        let before = super::map_mut(&mut doubled, |i| {
+            let before = *i;
+            *i *= 2;
+            before
+        });
+        assert_eq!(before, items);
+        assert_eq!(doubled, items.iter().map(|i| i * 2).collect::<Vec<_>>());
     }
 }

@@ -87,8 +87,9 @@ pub fn compile_policy(
     style: Style,
 ) -> Result<Built, Outcome> {
     let mut unguarded = compile_unguarded(policies, args, style)?;
-    let judged = judge(
-        &unguarded.rendered,
+    // `build` needs only the text once the rules have judged it.
+    let judged = guard::judge_releasing(
+        &mut unguarded.rendered,
         &unguarded.severities,
         &mut unguarded.diagnostics,
     );

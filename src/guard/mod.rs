@@ -37,21 +37,51 @@ pub fn judge(
     diagnostics: &mut Diagnostics,
 ) -> Vec<Manifest> {
     // Reading each document into the rules' model is independent work: on every core.
-    let read = crate::parallel::map(rendered, |item| {
-        let read = match &item.document.content {
-            Content::Resource(resource) => Ok(manifest_of(resource)),
-            Content::Value(value) => crate::manifest::from_json(value),
-        };
-        match read {
-            Ok(manifest) => manifest,
-            // Template output was read back through the same model before, so only a
-            // compile bug gets here.
-            Err(error) => panic!(
-                "a compiled {} does not read back as a manifest: {error}",
-                item.document.kind
-            ),
-        }
+    let read = crate::parallel::map(rendered, |item| read(&item.document));
+    judge_read(rendered, read, severities, diagnostics)
+}
+
+/// [`judge`] for a caller that needs only the documents' text afterwards (`build`): each
+/// compiled resource is let go of as soon as the rules' model of it is made, so a big build
+/// never holds both forms of every resource at once.
+pub fn judge_releasing(
+    rendered: &mut [Rendered],
+    severities: &Severities,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Manifest> {
+    let read = crate::parallel::map_mut(rendered, |item| {
+        let manifest = read(&item.document);
+        item.document.release();
+        manifest
     });
+    judge_read(rendered, read, severities, diagnostics)
+}
+
+/// The rules' model of one document; `None` for kinds the rules do not read.
+fn read(document: &render::Document) -> Option<Manifest> {
+    let read = match &document.content {
+        Content::Resource(resource) => Ok(manifest_of(resource)),
+        Content::Value(value) => crate::manifest::from_json(value),
+        Content::Released => panic!("a released document is judged again"),
+    };
+    match read {
+        Ok(manifest) => manifest,
+        // Template output was read back through the same model before, so only a compile
+        // bug gets here.
+        Err(error) => panic!(
+            "a compiled {} does not read back as a manifest: {error}",
+            document.kind
+        ),
+    }
+}
+
+/// Runs the rules over the documents' manifests (`read`, in the documents' order).
+fn judge_read(
+    rendered: &[Rendered],
+    read: Vec<Option<Manifest>>,
+    severities: &Severities,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Manifest> {
     let mut manifests: Vec<Manifest> = Vec::with_capacity(rendered.len());
     let mut origins: Vec<&Rendered> = Vec::with_capacity(rendered.len());
     for (item, manifest) in rendered.iter().zip(read) {

@@ -51,6 +51,8 @@ pub enum Content {
     Resource(Box<Resource>),
     /// A template's output, read back as a JSON value.
     Value(serde_json::Value),
+    /// Let go of once judged, by a caller that needs only the text ([`Document::release`]).
+    Released,
 }
 
 impl Document {
@@ -103,7 +105,17 @@ impl Document {
         match &self.content {
             Content::Resource(resource) => std::borrow::Cow::Owned(to_json(resource)),
             Content::Value(value) => std::borrow::Cow::Borrowed(value),
+            // The text is what was written: reading it back gives the same value.
+            Content::Released => std::borrow::Cow::Owned(
+                serde_yaml::from_str(&self.yaml).expect("egressc reads back what it writes"),
+            ),
         }
+    }
+
+    /// Lets go of the typed resource or value, keeping the text (and [`Document::value`],
+    /// which reads it back).
+    pub fn release(&mut self) {
+        self.content = Content::Released;
     }
 
     /// Whether the document is a cluster resource for `kubectl apply`: the IstioOperator is
@@ -146,4 +158,41 @@ pub fn to_json(resource: &Resource) -> serde_json::Value {
 
 pub fn native(compiled: &Compiled) -> Document {
     Document::from_resource(compiled.resource.clone(), compiled.host.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::istio::{Object, ObjectMeta, ServiceEntrySpec, ServicePort};
+
+    /// A released document keeps its text, and its value is what the text says: the same
+    /// value as before it was released.
+    #[test]
+    fn a_released_document_reads_its_value_back_from_its_text() {
+        let resource = Resource::ServiceEntry(Object::new(
+            crate::istio::NETWORKING_V1,
+            "ServiceEntry",
+            ObjectMeta {
+                name: "on".to_owned(),
+                ..ObjectMeta::default()
+            },
+            ServiceEntrySpec {
+                hosts: vec!["api.example.com".to_owned()],
+                ports: vec![ServicePort {
+                    number: 443,
+                    name: "tls".to_owned(),
+                    protocol: "TLS".to_owned(),
+                    target_port: None,
+                }],
+                ..ServiceEntrySpec::default()
+            },
+        ));
+        let mut document = Document::from_resource(resource, None);
+        let before = document.value().into_owned();
+        let text = document.yaml.clone();
+        document.release();
+        assert_eq!(document.content, Content::Released);
+        assert_eq!(document.yaml, text);
+        assert_eq!(document.value().into_owned(), before);
+    }
 }
