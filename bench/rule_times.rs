@@ -10,7 +10,7 @@
 //! links mimalloc, as the binary does, so the allocations the rules make cost what they cost
 //! in `build` and `check`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use egressc::manifest::Manifest;
@@ -30,13 +30,16 @@ pub fn main() {
             .expect("--runs takes a number");
         args.drain(at..=at + 1);
     }
-    let mut files = Vec::new();
-    for arg in &args {
-        collect(Path::new(arg), &mut files);
-    }
-    let manifests: Vec<Manifest> = files
+    // The files `check` would read for the same arguments.
+    let paths: Vec<PathBuf> = args.iter().map(PathBuf::from).collect();
+    let inputs = egressc::input::manifest_inputs(&paths, egressc::input::EmptyDirectories::Refuse)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let manifests: Vec<Manifest> = inputs
         .iter()
-        .flat_map(|file| {
+        .flat_map(|input| {
+            let egressc::input::ManifestInput::File(file) = input else {
+                panic!("rule_times reads files, not stdin");
+            };
             let text = std::fs::read_to_string(file).expect("read a manifest");
             read_str(&text).manifests.into_iter().map(|m| m.manifest)
         })
@@ -97,19 +100,4 @@ fn cpu_time() -> Duration {
 
 fn millis(duration: Duration) -> String {
     format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
-}
-
-fn collect(path: &Path, files: &mut Vec<PathBuf>) {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .expect("read a directory")
-            .map(|entry| entry.expect("an entry").path())
-            .collect();
-        entries.sort();
-        for entry in entries {
-            collect(&entry, files);
-        }
-    } else if path.extension().is_some_and(|e| e == "yaml") {
-        files.push(path.to_owned());
-    }
 }

@@ -112,8 +112,8 @@ pub struct Unguarded {
 }
 
 /// Loads, compiles and renders the policy files, printing the diagnostics that end the run.
-/// The caller must [`judge`] the result before using it (`diff` does so while it reads the
-/// deployed side) and then [`report_judgement`].
+/// The caller must judge the result ([`guard::judge`]) before using it (`diff` does so while
+/// it reads the deployed side) and then [`report_judgement`].
 pub fn compile_unguarded(
     policies: &[PathBuf],
     args: &CompileArgs,
@@ -162,16 +162,6 @@ pub fn compile_unguarded(
         severities,
         diagnostics,
     })
-}
-
-/// Runs every rule over the rendered documents, adding the findings to `diagnostics`.
-/// Returns the manifests the rules read, for [`super::leave`].
-pub fn judge(
-    rendered: &[Rendered],
-    severities: &Severities,
-    diagnostics: &mut Diagnostics,
-) -> Vec<Manifest> {
-    guard::judge(rendered, severities, diagnostics)
 }
 
 /// Prints the diagnostics; `Err` (exit 1) when a rule refused the output.

@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde_json::Value;
 
-use super::compile_args::{CompileArgs, Unguarded, compile_unguarded, judge, report_judgement};
+use super::compile_args::{CompileArgs, Unguarded, compile_unguarded, report_judgement};
 use super::{ColorChoice, Outcome, fail, leave, write_stdout};
 use crate::diagnostic::render::Style;
 use crate::diagnostic::{Severity, codes};
 use crate::diff::{self, Deployed, DeployedSet, Duplicate, output};
+use crate::guard;
 use crate::input::{self, EmptyDirectories, InputError, ManifestInput};
 use crate::manifest::objects;
 use crate::render::Document;
@@ -92,8 +93,8 @@ pub fn run(args: &DiffArgs, color: ColorChoice, style: Style) -> Outcome {
     // The rules only read the rendered documents; their findings go to their own list.
     let mut diagnostics = std::mem::take(&mut unguarded.diagnostics);
     let (compared, judged) = std::thread::scope(|scope| {
-        let judging =
-            scope.spawn(|| judge(&unguarded.rendered, &unguarded.severities, &mut diagnostics));
+        let judging = scope
+            .spawn(|| guard::judge(&unguarded.rendered, &unguarded.severities, &mut diagnostics));
         let compared = compare(&unguarded, &mut files, args.include_unmanaged);
         (compared, judging.join().expect("the guard thread panicked"))
     });
