@@ -8,9 +8,11 @@ use clap::{Args, ValueEnum};
 
 use super::check::SeverityArgs;
 use super::{Outcome, fail, load_policy};
+use crate::Loaded;
 use crate::compile::{self, MeshConfigFormat};
 use crate::diagnostic::render::{self as render_diagnostics, Style};
 use crate::diagnostic::{CodeKind, Diagnostics};
+use crate::guard::{self, ReadDocument};
 use crate::manifest::Manifest;
 use crate::policy::{Policy, RuleLevel};
 use crate::render::{Document, Rendered};
@@ -18,7 +20,6 @@ use crate::rules::{Level, Severities};
 use crate::source::Sources;
 use crate::target::{self, IstioVersion};
 use crate::templates::TemplateSet;
-use crate::{Loaded, guard};
 
 /// Options that decide what the policy compiles to.
 #[derive(Debug, Args)]
@@ -86,17 +87,40 @@ pub fn compile_policy(
     args: &CompileArgs,
     style: Style,
 ) -> Result<Built, Outcome> {
-    let mut unguarded = compile_unguarded(policies, args, style)?;
-    // `build` needs only the text once the rules have judged it.
-    let judged = guard::judge_releasing(
-        &mut unguarded.rendered,
-        &unguarded.severities,
-        &mut unguarded.diagnostics,
-    );
-    report_judgement(&unguarded.diagnostics, &unguarded.loaded, style)?;
+    let Prepared {
+        loaded,
+        templates,
+        options,
+        severities,
+        mut diagnostics,
+    } = prepare(policies, args, style)?;
+    let policy = loaded.policy.as_ref().expect("a policy loaded");
+    // `build` needs only each document's text once the rules' model of it is made.
+    let mut read: Vec<ReadDocument> = match &templates {
+        Some(templates) => {
+            let compiled = compile::compile(policy, options);
+            let rendered = templates.render(
+                policy,
+                &compiled,
+                args.istio_version,
+                &loaded.sources,
+                &mut diagnostics,
+            );
+            drop(compiled);
+            stop_on_errors(&diagnostics, &loaded.sources, style)?;
+            crate::parallel::map_owned(rendered, ReadDocument::releasing)
+        }
+        // Without templates each resource is written and modelled as soon as it is compiled,
+        // so a big build never holds every resource in all three forms.
+        None => compile::compile_each(policy, options, |compiled| {
+            ReadDocument::releasing(Rendered::natively(compiled))
+        }),
+    };
+    let judged = guard::judge_read(&mut read, &severities, &mut diagnostics);
+    report_judgement(&diagnostics, &loaded, style)?;
     Ok(Built {
-        loaded: unguarded.loaded,
-        documents: unguarded.rendered.into_iter().map(|r| r.document).collect(),
+        loaded,
+        documents: read.into_iter().map(|r| r.rendered.document).collect(),
         judged,
     })
 }
@@ -119,6 +143,47 @@ pub fn compile_unguarded(
     args: &CompileArgs,
     style: Style,
 ) -> Result<Unguarded, Outcome> {
+    let Prepared {
+        loaded,
+        templates,
+        options,
+        severities,
+        mut diagnostics,
+    } = prepare(policies, args, style)?;
+    let policy = loaded.policy.as_ref().expect("a policy loaded");
+    let compiled = compile::compile(policy, options);
+    let rendered = match &templates {
+        Some(templates) => templates.render(
+            policy,
+            &compiled,
+            args.istio_version,
+            &loaded.sources,
+            &mut diagnostics,
+        ),
+        None => crate::render::natively(compiled),
+    };
+    stop_on_errors(&diagnostics, &loaded.sources, style)?;
+    Ok(Unguarded {
+        loaded,
+        rendered,
+        severities,
+        diagnostics,
+    })
+}
+
+/// A loaded policy and everything compiling it needs, its input errors reported.
+struct Prepared {
+    loaded: Loaded,
+    templates: Option<TemplateSet>,
+    options: compile::Options,
+    severities: Severities,
+    /// Warnings so far.
+    diagnostics: Diagnostics,
+}
+
+/// Loads the policy files and the templates and reads the options, printing the
+/// diagnostics that end the run.
+fn prepare(policies: &[PathBuf], args: &CompileArgs, style: Style) -> Result<Prepared, Outcome> {
     let mut loaded = load_policy(policies, style)?;
     let policy = loaded
         .policy
@@ -143,22 +208,11 @@ pub fn compile_unguarded(
         },
         istio: args.istio_version,
     };
-    let compiled = compile::compile(policy, options);
     let severities = policy_severities(policy).and_then(|base| args.severities.apply(base))?;
-    let rendered = match &templates {
-        Some(templates) => templates.render(
-            policy,
-            &compiled,
-            args.istio_version,
-            &loaded.sources,
-            &mut diagnostics,
-        ),
-        None => crate::render::natively(compiled),
-    };
-    stop_on_errors(&diagnostics, &loaded.sources, style)?;
-    Ok(Unguarded {
+    Ok(Prepared {
         loaded,
-        rendered,
+        templates,
+        options,
         severities,
         diagnostics,
     })

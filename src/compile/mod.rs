@@ -97,7 +97,26 @@ impl HostContext<'_> {
 /// namespace), then each host (sorted by name) with its resources in the order the traffic
 /// meets them.
 pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
-    let mut out = Vec::new();
+    compile_each(policy, options, |compiled| compiled)
+}
+
+/// [`compile`], handing each resource to `each` on the thread that compiled it, and
+/// returning what `each` made of them in the same order. A big build turns every resource
+/// into its text and the rules' model right there (`build`), so it never holds all of them
+/// compiled at once.
+pub fn compile_each<R: Send>(
+    policy: &Policy,
+    options: Options,
+    each: impl Fn(Compiled) -> R + Sync,
+) -> Vec<R> {
+    let pre_v1 = options.istio.networking_api() != crate::istio::NETWORKING_V1;
+    let each = |mut compiled: Compiled| {
+        if pre_v1 {
+            compiled.resource.use_pre_v1_api();
+        }
+        each(compiled)
+    };
+    let mut mesh_wide = Vec::new();
     let mesh_resource = match options.mesh_config {
         MeshConfigFormat::IstioOperator => Some(mesh_config::istio_operator(&policy.mesh)),
         MeshConfigFormat::ConfigMap => Some(mesh_config::config_map(&policy.mesh)),
@@ -105,7 +124,7 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
         MeshConfigFormat::None => None,
     };
     if let Some(resource) = mesh_resource {
-        out.push(Compiled {
+        mesh_wide.push(Compiled {
             resource,
             origin: policy.mesh.declared_at.into_iter().collect(),
             host: None,
@@ -123,18 +142,17 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
             enforced,
         })
         .collect();
-    push_mesh_security(policy, &contexts, &mut out);
+    push_mesh_security(policy, &contexts, &mut mesh_wide);
+    // The NetworkPolicies are large (every sidecar host's addresses): on every core too.
+    let mut out = crate::parallel::map_owned(mesh_wide, each);
     // Hosts compile independently of each other: on every core, in order.
-    out.extend(
-        crate::parallel::map(&contexts, host_resources)
+    let hosts = crate::parallel::map(&contexts, |context| {
+        host_resources(context)
             .into_iter()
-            .flatten(),
-    );
-    if options.istio.networking_api() != crate::istio::NETWORKING_V1 {
-        for item in &mut out {
-            item.resource.use_pre_v1_api();
-        }
-    }
+            .map(&each)
+            .collect::<Vec<R>>()
+    });
+    out.extend(hosts.into_iter().flatten());
     out
 }
 

@@ -3,8 +3,8 @@
 //! points at the policy declarations the resource came from.
 //!
 //! The rules judge the resources exactly as `check` would judge the written YAML: each
-//! compiled resource is converted through the same JSON value the renderer writes, into the
-//! same manifest model `check` reads.
+//! compiled resource is converted field by field into the manifest model `check` reads from
+//! YAML ([`manifest_of`]; `tests/guard_conversion.rs` holds the two readings equal).
 
 mod manifest;
 
@@ -38,23 +38,55 @@ pub fn judge(
 ) -> Vec<Manifest> {
     // Reading each document into the rules' model is independent work: on every core.
     let read = crate::parallel::map(rendered, |item| read(&item.document));
-    judge_read(rendered, read, severities, diagnostics)
+    let mut manifests = Vec::with_capacity(rendered.len());
+    let mut origins = Vec::with_capacity(rendered.len());
+    for (item, manifest) in rendered.iter().zip(read) {
+        if let Some(manifest) = manifest {
+            manifests.push(manifest);
+            origins.push(item);
+        }
+    }
+    let templates = template_paths(rendered.iter());
+    judge_manifests(manifests, &origins, &templates, severities, diagnostics)
 }
 
-/// [`judge`] for a caller that needs only the documents' text afterwards (`build`): each
-/// compiled resource is let go of as soon as the rules' model of it is made, so a big build
-/// never holds both forms of every resource at once.
-pub fn judge_releasing(
-    rendered: &mut [Rendered],
+/// A rendered document with the rules' model of it, for a caller that needs only the
+/// document's text once the rules have judged it (`build`).
+pub struct ReadDocument {
+    pub rendered: Rendered,
+    /// `None` for kinds the rules do not read, and once judged. Boxed: the rules need the
+    /// manifests side by side, and moving each out of a box frees it as the next is made,
+    /// where a slot in this struct would stay allocated for as long as the document.
+    manifest: Option<Box<Manifest>>,
+}
+
+impl ReadDocument {
+    /// Makes the rules' model of a document and lets go of its typed resource or value, so
+    /// a big build never holds both forms of every resource at once. `build` does this as
+    /// each resource is compiled and written.
+    pub fn releasing(mut rendered: Rendered) -> ReadDocument {
+        let manifest = read(&rendered.document).map(Box::new);
+        rendered.document.release();
+        ReadDocument { rendered, manifest }
+    }
+}
+
+/// [`judge`] for documents read as they were made ([`ReadDocument::releasing`]).
+pub fn judge_read(
+    read: &mut [ReadDocument],
     severities: &Severities,
     diagnostics: &mut Diagnostics,
 ) -> Vec<Manifest> {
-    let read = crate::parallel::map_mut(rendered, |item| {
-        let manifest = read(&item.document);
-        item.document.release();
-        manifest
-    });
-    judge_read(rendered, read, severities, diagnostics)
+    let templates = template_paths(read.iter().map(|r| &r.rendered));
+    let mut manifests = Vec::with_capacity(read.len());
+    let mut origins: Vec<&Rendered> = Vec::with_capacity(read.len());
+    for ReadDocument { rendered, manifest } in read {
+        if let Some(manifest) = manifest.take() {
+            manifests.push(*manifest);
+            origins.push(rendered);
+        }
+    }
+    judge_manifests(manifests, &origins, &templates, severities, diagnostics)
 }
 
 /// The rules' model of one document; `None` for kinds the rules do not read.
@@ -75,22 +107,15 @@ fn read(document: &render::Document) -> Option<Manifest> {
     }
 }
 
-/// Runs the rules over the documents' manifests (`read`, in the documents' order).
-fn judge_read(
-    rendered: &[Rendered],
-    read: Vec<Option<Manifest>>,
+/// Runs the rules over the manifests, each made from the document at the same place in
+/// `origins`, and reports the findings against the documents' causes.
+fn judge_manifests(
+    manifests: Vec<Manifest>,
+    origins: &[&Rendered],
+    templates: &str,
     severities: &Severities,
     diagnostics: &mut Diagnostics,
 ) -> Vec<Manifest> {
-    let mut manifests: Vec<Manifest> = Vec::with_capacity(rendered.len());
-    let mut origins: Vec<&Rendered> = Vec::with_capacity(rendered.len());
-    for (item, manifest) in rendered.iter().zip(read) {
-        if let Some(manifest) = manifest {
-            manifests.push(manifest);
-            origins.push(item);
-        }
-    }
-    let templates = template_paths(rendered);
     let index = Index::new(&manifests, "default", None);
     for finding in rules::run(&index, severities) {
         let resource = &manifests[finding.resource].id;
@@ -138,7 +163,7 @@ fn judge_read(
         // renamed Gateway): name the templates, since the finding cannot point at them.
         if item.template.is_none() && !templates.is_empty() {
             help.push_str("\nthis build's templates may have changed what it refers to: ");
-            help.push_str(&templates);
+            help.push_str(templates);
         }
         diagnostics.push(diagnostic.help(help));
     }
@@ -147,9 +172,8 @@ fn judge_read(
 }
 
 /// The templates that wrote documents of this build, as a list for a message.
-fn template_paths(rendered: &[Rendered]) -> String {
+fn template_paths<'a>(rendered: impl Iterator<Item = &'a Rendered>) -> String {
     let mut paths: Vec<&str> = rendered
-        .iter()
         .filter_map(|item| match &item.document.origin {
             Origin::Template(path) => Some(path.as_str()),
             Origin::Builtin => None,

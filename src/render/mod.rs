@@ -81,13 +81,18 @@ impl Document {
 
     /// A compiled resource written by the native writer, straight from its typed form.
     pub fn from_resource(resource: Resource, host: Option<String>) -> Document {
-        let mut yaml = String::new();
-        if yaml::write_serialize(&mut yaml, &resource).is_err() {
-            // Every resource has a JSON form; a shape the direct writer does not handle is
-            // written through it instead, to the same text.
-            yaml.clear();
-            yaml::write_document(&mut yaml, &to_json(&resource));
-        }
+        let yaml = WRITING.with_borrow_mut(|text| {
+            text.clear();
+            if yaml::write_serialize(text, &resource).is_err() {
+                // Every resource has a JSON form; a shape the direct writer does not handle
+                // is written through it instead, to the same text.
+                text.clear();
+                yaml::write_document(text, &to_json(&resource));
+            }
+            // Kept at its length: the text of every document of a big build is held until
+            // the rules have judged them, and a string grown by doubling is up to twice that.
+            text.as_str().to_owned()
+        });
         let metadata = resource.metadata();
         Document {
             kind: resource.kind().to_owned(),
@@ -137,16 +142,29 @@ pub struct Rendered {
     pub template: Option<crate::source::Span>,
 }
 
+impl Rendered {
+    /// A compiled resource written by the native writer, with its origin.
+    pub fn natively(compiled: Compiled) -> Rendered {
+        Rendered {
+            document: Document::from_resource(compiled.resource, compiled.host),
+            origin: compiled.origin,
+            template: None,
+        }
+    }
+}
+
+thread_local! {
+    /// The text being written, on each thread: grown once to the largest document rather
+    /// than for every document.
+    static WRITING: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
 /// Every compiled resource written natively, with its origin: the output without templates.
 ///
 /// Resources are written on every core: for thousands of hosts, turning each into YAML text
 /// is a large part of a build.
 pub fn natively(compiled: Vec<Compiled>) -> Vec<Rendered> {
-    crate::parallel::map_owned(compiled, |item| Rendered {
-        document: Document::from_resource(item.resource, item.host),
-        origin: item.origin,
-        template: None,
-    })
+    crate::parallel::map_owned(compiled, Rendered::natively)
 }
 
 /// The name chart values are listed under (they have no `metadata.name`).
