@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use crate::diagnostic::{Severity, codes};
 use crate::input::{self, InputError, ManifestInput};
+use crate::manifest::stream::{Document, split_documents};
 use crate::manifest::{Manifest, MeshConfig, ResourceRef, read};
 use crate::report::{At, Entry};
 use crate::rules::{self, Index, Severities};
@@ -97,12 +98,20 @@ pub fn check_texts(texts: Vec<(PathBuf, Vec<u8>)>, options: &Options) -> Checked
             readable.push(source);
         }
     }
-    // Parsing is most of a big check, and files are independent: on every core.
+    // Parsing is most of a big check, and documents are independent: on every core, be
+    // they one long stream or thousands of one-resource files.
     let sources = &checked.sources;
-    let reads = crate::parallel::map(&readable, |&source| {
-        read::read_str(&sources.get(source).text)
-    });
-    for (source, read) in readable.into_iter().zip(reads) {
+    let documents: Vec<(SourceId, Document)> = readable
+        .iter()
+        .flat_map(|&source| {
+            split_documents(&sources.get(source).text)
+                .into_iter()
+                .map(move |document| (source, document))
+        })
+        .collect();
+    let reads = crate::parallel::map(&documents, |(_, document)| read::read_one(document));
+    for ((source, _), read) in documents.iter().zip(reads) {
+        let source = *source;
         checked.skipped += read.skipped;
         for problem in read.problems {
             let at = At {

@@ -51,6 +51,14 @@ pub fn read_str(text: &str) -> Read {
     read
 }
 
+/// Reads one document of a stream ([`split_documents`]), for a caller that reads the
+/// documents of many files, or of one long stream, on every core.
+pub(crate) fn read_one(document: &Document) -> Read {
+    let mut read = Read::default();
+    read_document(document, &mut read);
+    read
+}
+
 /// Reads a YAML stream into plain JSON values, one a non-empty document, with the line each
 /// starts on: how template output is read back before it is judged. The first document that
 /// is not YAML is the error.
