@@ -249,10 +249,23 @@ fn compare(
             .map_or_else(String::new, |p| p.mesh.config_namespace.clone()),
         include_unmanaged,
     };
-    // Natively written documents hold their typed resource; the comparison needs values.
-    let values = crate::parallel::map(&documents, |d: &&Document| d.value());
-    let compiled: Vec<&Value> = values.iter().map(AsRef::as_ref).collect();
-    diff::diff(&compiled, deployed, &options)
+    diff::diff(&documents, deployed, &options)
+}
+
+impl diff::CompiledResource for Document {
+    fn id(&self) -> (&str, &str, Option<&str>, &str) {
+        (
+            &self.api_version,
+            &self.kind,
+            self.namespace.as_deref(),
+            &self.name,
+        )
+    }
+
+    /// Natively written documents hold their typed resource, turned into a value only here.
+    fn value(&self) -> std::borrow::Cow<'_, Value> {
+        Document::value(self)
+    }
 }
 
 fn duplicate_entry(duplicate: &Duplicate, sources: &Sources) -> Entry {

@@ -16,6 +16,7 @@ mod istio_fields;
 mod normalise;
 pub mod output;
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
@@ -115,9 +116,18 @@ struct Key {
     name: String,
 }
 
+/// A resource `build` would write, as the comparison reads it.
+pub trait CompiledResource: Sync {
+    /// Its `apiVersion`, `kind`, `metadata.namespace` and `metadata.name`.
+    fn id(&self) -> (&str, &str, Option<&str>, &str);
+    /// The resource as a value. Only made for a resource that is not deployed byte for byte
+    /// as `build` writes it: in a repository `build -o` wrote, that is almost none.
+    fn value(&self) -> Cow<'_, Value>;
+}
+
 /// Compares the compiled resources with the deployed objects.
-pub fn diff(
-    compiled: &[&Value],
+pub fn diff<C: CompiledResource>(
+    compiled: &[&C],
     deployed: DeployedSet,
     options: &Options,
 ) -> Result<Diff, Vec<Duplicate>> {
@@ -126,13 +136,22 @@ pub fn diff(
     for (index, at) in deployed.identical {
         match identical_at[index] {
             Some(first) => duplicates.push(Duplicate {
-                resource: describe(&key_of(compiled[index])),
+                resource: describe(&key_of_id(compiled[index].id())),
                 first,
                 second: at,
             }),
             None => identical_at[index] = Some(at),
         }
     }
+    // The values to compare, normalised: independent work, on every core.
+    let sides: Vec<(&&C, Option<At>)> = compiled.iter().zip(identical_at).collect();
+    let values = crate::parallel::map(&sides, |(resource, identical_at)| {
+        identical_at.is_none().then(|| {
+            let mut value = resource.value().into_owned();
+            normalise::normalise(&mut value, &options.config_namespace);
+            value
+        })
+    });
     let mut by_key: HashMap<Key, Deployed> = HashMap::with_capacity(deployed.objects.len());
     for mut object in deployed.objects {
         normalise::normalise(&mut object.value, &options.config_namespace);
@@ -150,9 +169,10 @@ pub fn diff(
     }
     let mut result = Diff::default();
     let mut kinds_compiled: HashSet<(String, String)> = HashSet::new();
-    for (&resource, identical_at) in compiled.iter().zip(identical_at) {
-        if let Some(at) = identical_at {
-            let key = key_of(resource);
+    for ((resource, identical_at), value) in sides.into_iter().zip(values) {
+        let Some(resource) = value else {
+            let at = identical_at.expect("a value is made for every resource not identical");
+            let key = key_of_id(resource.id());
             if let Some(other) = by_key.remove(&key) {
                 duplicates.push(Duplicate {
                     resource: describe(&key),
@@ -163,9 +183,7 @@ pub fn diff(
             kinds_compiled.insert((key.group, key.kind));
             result.unchanged += 1;
             continue;
-        }
-        let mut resource = resource.clone();
-        normalise::normalise(&mut resource, &options.config_namespace);
+        };
         let key = key_of(&resource);
         kinds_compiled.insert((key.group.clone(), key.kind.clone()));
         match by_key.remove(&key) {
@@ -268,6 +286,17 @@ fn key_of(object: &Value) -> Key {
         kind: kind.to_owned(),
         namespace: string_at(object, "/metadata/namespace").to_owned(),
         name: string_at(object, "/metadata/name").to_owned(),
+    }
+}
+
+/// The key of a resource as it says it, not normalised: what a byte-identical deployed
+/// document says too.
+fn key_of_id((api_version, kind, namespace, name): (&str, &str, Option<&str>, &str)) -> Key {
+    Key {
+        group: split_api_version(api_version).0.to_owned(),
+        kind: kind.to_owned(),
+        namespace: namespace.unwrap_or_default().to_owned(),
+        name: name.to_owned(),
     }
 }
 

@@ -31,6 +31,8 @@ pub enum Origin {
 /// One document of the output, as `build` writes it and `diff` compares it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Document {
+    /// Empty for chart values, which are not a Kubernetes object.
+    pub api_version: String,
     pub kind: String,
     pub namespace: Option<String>,
     pub name: String,
@@ -61,6 +63,7 @@ impl Document {
         let mut yaml = String::new();
         yaml::write_document(&mut yaml, &value);
         let text = |pointer: &str| value.pointer(pointer).and_then(|v| v.as_str());
+        let api_version = text("/apiVersion").unwrap_or_default().to_owned();
         let kind = text("/kind")
             .unwrap_or(crate::istio::HELM_VALUES_KIND)
             .to_owned();
@@ -69,6 +72,7 @@ impl Document {
             .unwrap_or(ISTIOD_VALUES_NAME)
             .to_owned();
         Document {
+            api_version,
             kind,
             namespace,
             name,
@@ -95,6 +99,9 @@ impl Document {
         });
         let metadata = resource.metadata();
         Document {
+            api_version: resource
+                .type_meta()
+                .map_or_else(String::new, |t| t.api_version.clone()),
             kind: resource.kind().to_owned(),
             namespace: metadata.and_then(|m| m.namespace.clone()),
             name: metadata.map_or(ISTIOD_VALUES_NAME, |m| &m.name).to_owned(),
