@@ -1,6 +1,6 @@
 //! Reading many documents on every core. Parsing YAML is most of `diff`'s work, so the
 //! documents of all inputs (and the items of a `kind: List`, which `kubectl get` prints as
-//! one document) are shared out among the cores in contiguous runs of about equal size.
+//! one document) are shared out among the cores ([`crate::parallel`]).
 
 use super::{Objects, read_document, read_list_item};
 use crate::manifest::stream::{Document, list_items, split_documents, top_level_type};
@@ -67,7 +67,7 @@ where
         Part::Lists => units.retain(|unit| unit.list.is_some()),
         Part::Other => units.retain(|unit| unit.list.is_none()),
     }
-    let results = in_parallel(&units, |unit| {
+    let results = crate::parallel::map(&units, |unit| {
         let mut objects = Objects::default();
         match unit.list {
             Some(_) => read_list_item(&unit.document, &mut objects),
@@ -140,35 +140,4 @@ fn units<'a>(texts: &[&'a str]) -> (Vec<Unit<'a>>, Vec<Document<'a>>) {
         }
     }
     (units, lists)
-}
-
-/// `read` applied to every unit, on every core; the results in the order of the units.
-fn in_parallel<R: Send>(units: &[Unit], read: impl Fn(&Unit) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let total: usize = units.iter().map(|u| u.document.text.len()).sum();
-    let share = total / threads + 1;
-    let mut runs: Vec<&[Unit]> = Vec::with_capacity(threads);
-    let (mut start, mut size) = (0, 0);
-    for (end, unit) in units.iter().enumerate() {
-        size += unit.document.text.len();
-        if size >= share {
-            runs.push(&units[start..=end]);
-            (start, size) = (end + 1, 0);
-        }
-    }
-    runs.push(&units[start..]);
-    let read_run = |run: &[Unit]| -> Vec<R> { run.iter().map(&read).collect() };
-    if runs.len() == 1 {
-        return read_run(runs[0]);
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = runs
-            .iter()
-            .map(|run| scope.spawn(|| read_run(run)))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().expect("a reader thread panicked"))
-            .collect()
-    })
 }
