@@ -2,9 +2,9 @@
 //! differences that matter to the cluster remain. Each step is documented in
 //! docs/diff.md; nothing else is guessed.
 //!
-//! - Fields the API server sets: `status`, and `metadata.managedFields`, `resourceVersion`,
-//!   `uid`, `generation`, `creationTimestamp`, `selfLink`, and the
-//!   `kubectl.kubernetes.io/last-applied-configuration` annotation.
+//! - Fields the API server sets (`status`, `metadata.managedFields`, ...) never get here:
+//!   the deployed objects are read without them ([`crate::manifest::objects`]), and the
+//!   compiled side has none.
 //! - A missing `metadata.namespace` is the policy's config namespace.
 //! - `null` is absent: the API server prunes nulls from custom resources, and Istio reads a
 //!   null wrapper field as unset.
@@ -21,25 +21,11 @@ use serde_json::{Map, Value};
 
 use super::istio_fields::{FieldTree, IstioFields};
 
-/// Metadata fields the API server sets; never part of what anyone declares.
-const SERVER_SET_METADATA: [&str; 6] = [
-    "managedFields",
-    "resourceVersion",
-    "uid",
-    "generation",
-    "creationTimestamp",
-    "selfLink",
-];
-
-/// The annotation `kubectl apply` keeps its last input in.
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
 /// Normalises one object in place.
 pub(super) fn normalise(object: &mut Value, config_namespace: &str) {
     let Value::Object(fields) = object else {
         return;
     };
-    fields.remove("status");
     let (group, kind) = super::group_and_kind(fields);
     let istio = IstioFields::get();
     let spec_maps = istio.maps(group, kind).and_then(|tree| tree.child("spec"));
@@ -58,12 +44,6 @@ fn normalise_metadata(metadata: &mut Value, config_namespace: &str) {
     let Value::Object(metadata) = metadata else {
         return;
     };
-    for field in SERVER_SET_METADATA {
-        metadata.remove(field);
-    }
-    if let Some(Value::Object(annotations)) = metadata.get_mut("annotations") {
-        annotations.remove(LAST_APPLIED);
-    }
     for (key, value) in metadata.iter_mut() {
         if !matches!(key.as_str(), "labels" | "annotations") {
             drop_absent(value, None, true);
@@ -148,30 +128,6 @@ mod tests {
     fn normalised(mut value: Value) -> Value {
         normalise(&mut value, "istio-egress");
         value
-    }
-
-    #[test]
-    fn server_set_fields_go() {
-        let value = normalised(json!({
-            "apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
-            "metadata": {
-                "name": "a", "namespace": "x", "uid": "1", "resourceVersion": "2",
-                "generation": 3, "creationTimestamp": "2026-01-01T00:00:00Z", "selfLink": "/x",
-                "managedFields": [{"manager": "kubectl"}],
-                "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"},
-                "labels": {"team": "a"},
-            },
-            "spec": {"hosts": ["a.example"]},
-            "status": {"conditions": []},
-        }));
-        assert_eq!(
-            value,
-            json!({
-                "apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
-                "metadata": {"name": "a", "namespace": "x", "labels": {"team": "a"}},
-                "spec": {"hosts": ["a.example"]},
-            })
-        );
     }
 
     #[test]

@@ -1,7 +1,11 @@
-//! Reads YAML streams as generic Kubernetes objects: every field kept as written, nothing
-//! interpreted. `diff` compares whole objects, so unlike [`super::read`] it keeps fields the
-//! rules do not model and refuses what it cannot read instead of forgiving it: a document
-//! left out would show up as a resource "to add".
+//! Reads YAML streams as generic Kubernetes objects: every declared field kept as written,
+//! nothing interpreted. `diff` compares whole objects, so unlike [`super::read`] it keeps
+//! fields the rules do not model and refuses what it cannot read instead of forgiving it: a
+//! document left out would show up as a resource "to add".
+//!
+//! What the API server adds to an object ([`without_server_fields`]) is left out as each
+//! object is read: nobody declares it and `diff` never compares it, and in what `kubectl get
+//! -o yaml` prints it is most of the text (`managedFields`, the last-applied annotation).
 
 use serde_json::Value;
 
@@ -41,6 +45,37 @@ pub struct Objects {
 const NOT_AN_OBJECT_HELP: &str = "the manifests to compare with must be Kubernetes objects: \
      YAML documents with `apiVersion` and `kind`; move other YAML out of the way";
 
+/// Metadata fields the API server sets; never part of what anyone declares.
+const SERVER_SET_METADATA: [&str; 6] = [
+    "managedFields",
+    "resourceVersion",
+    "uid",
+    "generation",
+    "creationTimestamp",
+    "selfLink",
+];
+
+/// The annotation `kubectl apply` keeps its last input in.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// An object without what the API server sets: `status`, the [`SERVER_SET_METADATA`]
+/// fields and the [`LAST_APPLIED`] annotation (docs/diff.md).
+pub fn without_server_fields(mut object: Value) -> Value {
+    let Value::Object(fields) = &mut object else {
+        return object;
+    };
+    fields.remove("status");
+    if let Some(Value::Object(metadata)) = fields.get_mut("metadata") {
+        for field in SERVER_SET_METADATA {
+            metadata.remove(field);
+        }
+        if let Some(Value::Object(annotations)) = metadata.get_mut("annotations") {
+            annotations.remove(LAST_APPLIED);
+        }
+    }
+    object
+}
+
 /// Reads every document of a YAML stream; the items of a `kind: List` are objects of their
 /// own.
 pub fn read_objects(text: &str) -> Objects {
@@ -76,7 +111,10 @@ where
     };
     match type_of(&value) {
         Some(("v1", "List")) => read_list(value, document, line, out),
-        Some(_) => out.objects.push(Object { value, line }),
+        Some(_) => out.objects.push(Object {
+            value: without_server_fields(value),
+            line,
+        }),
         None => out.problems.push(not_an_object(line)),
     }
 }
@@ -106,7 +144,10 @@ fn push_item(item: Value, line: usize, out: &mut Objects) {
             message: "a List inside a List is not a Kubernetes object".to_owned(),
             help: NOT_AN_OBJECT_HELP,
         }),
-        Some(_) => out.objects.push(Object { value: item, line }),
+        Some(_) => out.objects.push(Object {
+            value: without_server_fields(item),
+            line,
+        }),
         None => out.problems.push(not_an_object(line)),
     }
 }

@@ -150,3 +150,23 @@ fn a_list_larger_than_the_document_limit_is_read_item_by_item() {
             .contains("over the 64 MiB limit")
     );
 }
+
+/// What the API server set is not read, in a document and in a List's item alike; the
+/// annotations the last-applied one leaves empty are normalisation's business.
+#[test]
+fn server_set_fields_are_not_read() {
+    let object = "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: a\n  namespace: x\n  uid: '1'\n  resourceVersion: '2'\n  generation: 3\n  creationTimestamp: '2026-01-01T00:00:00Z'\n  selfLink: /x\n  managedFields:\n  - manager: kubectl\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{}'\n  labels:\n    team: a\nspec:\n  hosts:\n  - a.example\nstatus:\n  conditions: []\n";
+    let item = format!("- {}\n", object.trim_end().replace('\n', "\n  "));
+    let list = format!("apiVersion: v1\nkind: List\nitems:\n{item}");
+    let expected = serde_json::json!({
+        "apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
+        "metadata": {"name": "a", "namespace": "x", "annotations": {}, "labels": {"team": "a"}},
+        "spec": {"hosts": ["a.example"]},
+    });
+    for text in [object.to_owned(), list] {
+        let objects = read_objects(&text);
+        assert!(objects.problems.is_empty(), "{:?}", objects.problems);
+        assert_eq!(objects.objects.len(), 1);
+        assert_eq!(objects.objects[0].value, expected, "{text}");
+    }
+}
