@@ -87,35 +87,25 @@ pub fn compile_policy(
     args: &CompileArgs,
     style: Style,
 ) -> Result<Built, Outcome> {
+    let mut prepared = prepare(policies, args, style)?;
+    // `build` needs only each document's text once the rules' model of it is made.
+    let mut read: Vec<ReadDocument> = if prepared.templates.is_some() {
+        let rendered = prepared.compile_and_render(args.istio_version);
+        stop_on_errors(&prepared.diagnostics, &prepared.loaded.sources, style)?;
+        crate::parallel::map_owned(rendered, ReadDocument::releasing)
+    } else {
+        // Without templates each resource is written and modelled as soon as it is
+        // compiled, so a big build never holds every resource in all three forms.
+        compile::compile_each(prepared.policy(), prepared.options, |compiled| {
+            ReadDocument::releasing(Rendered::natively(compiled))
+        })
+    };
     let Prepared {
         loaded,
-        templates,
-        options,
         severities,
         mut diagnostics,
-    } = prepare(policies, args, style)?;
-    let policy = loaded.policy.as_ref().expect("a policy loaded");
-    // `build` needs only each document's text once the rules' model of it is made.
-    let mut read: Vec<ReadDocument> = match &templates {
-        Some(templates) => {
-            let compiled = compile::compile(policy, options);
-            let rendered = templates.render(
-                policy,
-                &compiled,
-                args.istio_version,
-                &loaded.sources,
-                &mut diagnostics,
-            );
-            drop(compiled);
-            stop_on_errors(&diagnostics, &loaded.sources, style)?;
-            crate::parallel::map_owned(rendered, ReadDocument::releasing)
-        }
-        // Without templates each resource is written and modelled as soon as it is compiled,
-        // so a big build never holds every resource in all three forms.
-        None => compile::compile_each(policy, options, |compiled| {
-            ReadDocument::releasing(Rendered::natively(compiled))
-        }),
-    };
+        ..
+    } = prepared;
     let judged = guard::judge_read(&mut read, &severities, &mut diagnostics);
     report_judgement(&diagnostics, &loaded, style)?;
     Ok(Built {
@@ -143,31 +133,14 @@ pub fn compile_unguarded(
     args: &CompileArgs,
     style: Style,
 ) -> Result<Unguarded, Outcome> {
-    let Prepared {
-        loaded,
-        templates,
-        options,
-        severities,
-        mut diagnostics,
-    } = prepare(policies, args, style)?;
-    let policy = loaded.policy.as_ref().expect("a policy loaded");
-    let compiled = compile::compile(policy, options);
-    let rendered = match &templates {
-        Some(templates) => templates.render(
-            policy,
-            &compiled,
-            args.istio_version,
-            &loaded.sources,
-            &mut diagnostics,
-        ),
-        None => crate::render::natively(compiled),
-    };
-    stop_on_errors(&diagnostics, &loaded.sources, style)?;
+    let mut prepared = prepare(policies, args, style)?;
+    let rendered = prepared.compile_and_render(args.istio_version);
+    stop_on_errors(&prepared.diagnostics, &prepared.loaded.sources, style)?;
     Ok(Unguarded {
-        loaded,
+        loaded: prepared.loaded,
         rendered,
-        severities,
-        diagnostics,
+        severities: prepared.severities,
+        diagnostics: prepared.diagnostics,
     })
 }
 
@@ -179,6 +152,29 @@ struct Prepared {
     severities: Severities,
     /// Warnings so far.
     diagnostics: Diagnostics,
+}
+
+impl Prepared {
+    fn policy(&self) -> &Policy {
+        self.loaded.policy.as_ref().expect("a policy loaded")
+    }
+
+    /// Every resource compiled, and rendered by the templates or the native writer; template
+    /// errors go to the diagnostics.
+    fn compile_and_render(&mut self, istio: IstioVersion) -> Vec<Rendered> {
+        let policy = self.loaded.policy.as_ref().expect("a policy loaded");
+        let compiled = compile::compile(policy, self.options);
+        match &self.templates {
+            Some(templates) => templates.render(
+                policy,
+                &compiled,
+                istio,
+                &self.loaded.sources,
+                &mut self.diagnostics,
+            ),
+            None => crate::render::natively(compiled),
+        }
+    }
 }
 
 /// Loads the policy files and the templates and reads the options, printing the
