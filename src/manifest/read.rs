@@ -145,7 +145,7 @@ impl Typed {
 fn parse_typed(known: KnownKind, text: &str) -> Option<Result<Typed, serde_yaml::Error>> {
     fn typed<T: DeserializeOwned + Default>(
         text: &str,
-        wrap: impl FnOnce(T) -> Spec,
+        wrap: impl FnOnce(Box<T>) -> Spec,
     ) -> Result<Typed, serde_yaml::Error> {
         let object: RawObject<T> = serde_yaml::from_str(text)?;
         let RawObject {
@@ -162,7 +162,7 @@ fn parse_typed(known: KnownKind, text: &str) -> Option<Result<Typed, serde_yaml:
                 status,
                 data,
             },
-            spec: wrap(spec.unwrap_or_default()),
+            spec: wrap(Box::new(spec.unwrap_or_default())),
         })
     }
     Some(match known {
@@ -175,8 +175,8 @@ fn parse_typed(known: KnownKind, text: &str) -> Option<Result<Typed, serde_yaml:
         KnownKind::NetworkPolicy => typed(text, Spec::NetworkPolicy),
         KnownKind::Service => typed(text, Spec::Service),
         KnownKind::HttpRoute => typed(text, Spec::HttpRoute),
-        KnownKind::IstioOperator => typed(text, |o: IstioOperator| {
-            Spec::MeshConfig(KnownKind::IstioOperator, o.mesh_config)
+        KnownKind::IstioOperator => typed(text, |o: Box<IstioOperator>| {
+            Spec::MeshConfig(KnownKind::IstioOperator, o.mesh_config.map(Box::new))
         }),
         KnownKind::ConfigMap => return None,
     })

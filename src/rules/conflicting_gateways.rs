@@ -24,7 +24,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::{Finding, Index};
 use crate::diagnostic::codes;
-use crate::manifest::{Gateway, Server, Spec};
+use crate::manifest::{Gateway, Server, Spec, Text};
 
 /// A server's port, `bind` and one of its hosts: two servers conflict only on a shared one.
 type ServerKey<'a> = (u32, Option<&'a str>, String);
@@ -102,10 +102,10 @@ enum Relation {
 /// How two selectors relate when they select the same pods for sure: equal, or one contained
 /// in the other. `None` when neither contains the other.
 fn selector_relation(
-    mine: &BTreeMap<String, String>,
-    theirs: &BTreeMap<String, String>,
+    mine: &BTreeMap<Text, Text>,
+    theirs: &BTreeMap<Text, Text>,
 ) -> Option<Relation> {
-    let contained = |small: &BTreeMap<String, String>, big: &BTreeMap<String, String>| {
+    let contained = |small: &BTreeMap<Text, Text>, big: &BTreeMap<Text, Text>| {
         small.iter().all(|(k, v)| big.get(k) == Some(v))
     };
     if mine == theirs {
@@ -128,7 +128,7 @@ fn server_hosts(server: &Server, namespace: &str) -> Vec<String> {
         .map(|host| match host.split_once('/') {
             Some((".", name)) => format!("{namespace}/{name}"),
             Some(("*", name)) => name.to_owned(),
-            _ => host.clone(),
+            _ => host.to_string(),
         })
         .collect()
 }
