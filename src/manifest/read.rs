@@ -44,8 +44,14 @@ pub struct Read {
 
 /// Reads every document of a YAML stream.
 pub fn read_str(text: &str) -> Read {
-    let mut read = Read::default();
-    for document in split_documents(text) {
+    let documents = split_documents(text);
+    // A document is at most one resource (but for a `kind: List`): room for all of them
+    // at once, where doubling would leave up to half of a big file's room unused.
+    let mut read = Read {
+        manifests: Vec::with_capacity(documents.len()),
+        ..Read::default()
+    };
+    for document in documents {
         read_document(&document, &mut read);
     }
     read
