@@ -12,7 +12,9 @@
 use crate::istio::{self, Resource};
 use std::collections::BTreeMap;
 
-use crate::manifest::{self as model, KnownKind, List, Manifest, ResourceRef, Spec, Status, Text};
+use crate::manifest::{
+    self as model, KnownKind, Labels, List, Manifest, ResourceRef, Spec, Status, Text,
+};
 
 /// The manifest the rules read for `resource`; `None` for kinds the rules do not read.
 pub fn manifest_of(resource: &Resource) -> Option<Manifest> {
@@ -65,7 +67,7 @@ fn optional_text(value: Option<&String>) -> Option<Text> {
     value.map(|value| text(value))
 }
 
-fn labels(map: &BTreeMap<String, String>) -> BTreeMap<Text, Text> {
+fn labels(map: &BTreeMap<String, String>) -> Labels {
     map.iter().map(|(k, v)| (text(k), text(v))).collect()
 }
 
@@ -196,7 +198,7 @@ fn destination_rule(spec: &istio::DestinationRuleSpec) -> model::DestinationRule
             .iter()
             .map(|s| model::Subset {
                 name: text(&s.name),
-                labels: BTreeMap::new(),
+                labels: Labels::default(),
                 traffic_policy: s.traffic_policy.as_ref().map(traffic_policy),
             })
             .collect(),
@@ -258,7 +260,7 @@ fn authorization_policy(spec: &istio::AuthorizationPolicySpec) -> model::Authori
     model::AuthorizationPolicy {
         selector: Some(model::WorkloadSelector {
             match_labels: labels(&spec.selector.match_labels),
-            labels: BTreeMap::new(),
+            labels: Labels::default(),
         }),
         action: Some(text(&spec.action)),
         rules: spec

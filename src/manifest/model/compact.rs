@@ -2,10 +2,11 @@
 //!
 //! `check` of a big repository keeps every resource in memory while the rules run, so the
 //! model's building blocks are chosen for size: a [`Text`] holds a short string (a protocol,
-//! a TLS mode, a namespace, most kinds and API versions) inline without allocating, and a
+//! a TLS mode, a namespace, most kinds and API versions) inline without allocating, a
 //! [`List`] holds exactly its items, where a deserialized `Vec` keeps room for more (a
-//! one-item list would otherwise reserve four). Both read exactly what `String` and `Vec`
-//! read, with the same errors. This module must not know about any Istio field.
+//! one-item list would otherwise reserve four), and [`Labels`] holds a small map as sorted
+//! pairs. They read exactly what `String`, `Vec` and `BTreeMap` read, with the same errors.
+//! This module must not know about any Istio field.
 
 use std::ops::Deref;
 
@@ -61,6 +62,66 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
     }
 }
 
+/// A map of strings (labels, selectors, proxy metadata) as one exact list of pairs sorted
+/// by key: a one-label selector costs one pair, where a `BTreeMap` allocates a node of
+/// eleven. Read from a YAML or JSON mapping as a `BTreeMap` is (a repeated key keeps its
+/// last value) and compared, iterated and looked up as one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Labels(List<(Text, Text)>);
+
+impl Labels {
+    pub fn get(&self, key: &str) -> Option<&Text> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|index| &self.0[index].1)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Text, &Text)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Text> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl<'a> IntoIterator for &'a Labels {
+    type Item = (&'a Text, &'a Text);
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (Text, Text)>, fn(&(Text, Text)) -> (&Text, &Text)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<K: Into<Text>, V: Into<Text>> FromIterator<(K, V)> for Labels {
+    /// Sorted by key; of a repeated key, the last value is kept.
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(pairs: I) -> Labels {
+        let sorted: std::collections::BTreeMap<Text, Text> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        Labels(sorted.into_iter().collect())
+    }
+}
+
+impl<'de> Deserialize<'de> for Labels {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Labels, D::Error> {
+        std::collections::BTreeMap::<Text, Text>::deserialize(deserializer)
+            .map(|map| Labels(map.into_iter().collect()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +141,25 @@ mod tests {
         let text = serde_json::from_str::<Text>("5").unwrap_err();
         let string = serde_json::from_str::<String>("5").unwrap_err();
         assert_eq!(text.to_string(), string.to_string());
+    }
+
+    #[test]
+    fn labels_read_and_look_up_as_a_map_does() {
+        let labels: Labels =
+            serde_yaml::from_str("{istio: egressgateway, app: x, app: y}").unwrap();
+        let keys: Vec<&str> = labels.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["app", "istio"], "sorted by key, a repeated key once");
+        assert_eq!(
+            labels.get("app").map(Text::as_str),
+            Some("y"),
+            "the last value"
+        );
+        assert_eq!(labels.get("istio").map(Text::as_str), Some("egressgateway"));
+        assert_eq!(labels.get("missing"), None);
+        let same: Labels = [("istio", "egressgateway"), ("app", "y")]
+            .into_iter()
+            .collect();
+        assert_eq!(labels, same);
     }
 
     #[test]

@@ -1,16 +1,14 @@
 //! Kubernetes core (`Service`) and networking.k8s.io (`NetworkPolicy`).
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 
-use super::{IntOrString, List, Text};
+use super::{IntOrString, Labels, List, Text};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Service {
     #[serde(default)]
-    pub selector: BTreeMap<Text, Text>,
+    pub selector: Labels,
     #[serde(default)]
     pub ports: List<KubernetesServicePort>,
     #[serde(default, rename = "type")]
@@ -60,7 +58,7 @@ impl NetworkPolicy {
 #[serde(rename_all = "camelCase")]
 pub struct LabelSelector {
     #[serde(default)]
-    pub match_labels: BTreeMap<Text, Text>,
+    pub match_labels: Labels,
     /// Only whether there are any is read: the rules cannot evaluate them.
     #[serde(default)]
     pub match_expressions: List<serde::de::IgnoredAny>,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{List, OutboundTrafficPolicy, Text};
+use super::{Labels, List, OutboundTrafficPolicy, Text};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,7 +35,7 @@ pub struct MeshConfig {
 #[serde(rename_all = "camelCase")]
 pub struct ProxyConfig {
     #[serde(default, alias = "proxy_metadata")]
-    pub proxy_metadata: BTreeMap<Text, Text>,
+    pub proxy_metadata: Labels,
 }
 
 /// A ConfigMap; only `data` is read (the `istio` ConfigMap keeps MeshConfig under `mesh`).

@@ -14,7 +14,7 @@ mod mesh_config;
 mod networking;
 mod security;
 
-pub use compact::{List, Text};
+pub use compact::{Labels, List, Text};
 pub use gateway_api::*;
 pub use kubernetes::*;
 pub use mesh_config::*;

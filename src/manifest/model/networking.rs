@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{List, Text};
+use super::{Labels, List, Text};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,15 +58,15 @@ pub struct WorkloadEntry {
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadSelector {
     #[serde(default, alias = "match_labels")]
-    pub match_labels: BTreeMap<Text, Text>,
+    pub match_labels: Labels,
     #[serde(default)]
-    pub labels: BTreeMap<Text, Text>,
+    pub labels: Labels,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Gateway {
     #[serde(default)]
-    pub selector: BTreeMap<Text, Text>,
+    pub selector: Labels,
     #[serde(default)]
     pub servers: List<Server>,
 }
@@ -274,7 +274,7 @@ pub struct Subset {
     #[serde(default)]
     pub name: Text,
     #[serde(default)]
-    pub labels: BTreeMap<Text, Text>,
+    pub labels: Labels,
     #[serde(default, alias = "traffic_policy")]
     pub traffic_policy: Option<TrafficPolicy>,
 }
