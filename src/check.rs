@@ -79,8 +79,6 @@ pub fn check_inputs(inputs: &[ManifestInput], options: &Options) -> Result<Check
 /// Checks manifest texts, each named by the path reports show.
 pub fn check_texts(texts: Vec<(PathBuf, Vec<u8>)>, options: &Options) -> Checked {
     let mut checked = Checked::default();
-    let mut manifests: Vec<Manifest> = Vec::new();
-    let mut located: Vec<At> = Vec::new();
     let mut readable: Vec<SourceId> = Vec::with_capacity(texts.len());
     for (path, bytes) in texts {
         let (text, not_utf8) = match String::from_utf8(bytes) {
@@ -110,6 +108,11 @@ pub fn check_texts(texts: Vec<(PathBuf, Vec<u8>)>, options: &Options) -> Checked
         })
         .collect();
     let reads = crate::parallel::map(&documents, |(_, document)| read::read_one(document));
+    // Exactly as many as were read: tens of thousands of manifests, held while every read
+    // still exists, must not pay for a doubling vector's spare half.
+    let total = reads.iter().map(|read| read.manifests.len()).sum();
+    let mut manifests: Vec<Manifest> = Vec::with_capacity(total);
+    let mut located: Vec<At> = Vec::with_capacity(total);
     for ((source, _), read) in documents.iter().zip(reads) {
         let source = *source;
         checked.skipped += read.skipped;

@@ -91,10 +91,14 @@ pub struct SourceFile {
 
 impl SourceFile {
     fn new(path: PathBuf, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
-            .collect();
+        // Counted first so the index is exactly as long as the file has lines: a manifest
+        // stream of a million lines would otherwise keep up to as many again spare.
+        let mut line_starts = Vec::with_capacity(1 + text.bytes().filter(|&b| b == b'\n').count());
+        line_starts.extend(
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
+        );
         SourceFile {
             path,
             text,

@@ -10,23 +10,27 @@
 //! benchmark's policy compile to (`tests/guard_conversion.rs`).
 
 use crate::istio::{self, Resource};
-use crate::manifest::{self as model, KnownKind, Manifest, ResourceRef, Spec, Status};
+use std::collections::BTreeMap;
+
+use crate::manifest::{
+    self as model, KnownKind, Labels, List, Manifest, ResourceRef, Spec, Status, Text,
+};
 
 /// The manifest the rules read for `resource`; `None` for kinds the rules do not read.
 pub fn manifest_of(resource: &Resource) -> Option<Manifest> {
     let spec = match resource {
-        Resource::ServiceEntry(o) => Spec::ServiceEntry(service_entry(&o.spec)),
-        Resource::Gateway(o) => Spec::Gateway(gateway(&o.spec)),
-        Resource::VirtualService(o) => Spec::VirtualService(virtual_service(&o.spec)),
-        Resource::DestinationRule(o) => Spec::DestinationRule(destination_rule(&o.spec)),
-        Resource::Sidecar(o) => Spec::Sidecar(sidecar(&o.spec)),
+        Resource::ServiceEntry(o) => Spec::ServiceEntry(Box::new(service_entry(&o.spec))),
+        Resource::Gateway(o) => Spec::Gateway(Box::new(gateway(&o.spec))),
+        Resource::VirtualService(o) => Spec::VirtualService(Box::new(virtual_service(&o.spec))),
+        Resource::DestinationRule(o) => Spec::DestinationRule(Box::new(destination_rule(&o.spec))),
+        Resource::Sidecar(o) => Spec::Sidecar(Box::new(sidecar(&o.spec))),
         Resource::AuthorizationPolicy(o) => {
-            Spec::AuthorizationPolicy(authorization_policy(&o.spec))
+            Spec::AuthorizationPolicy(Box::new(authorization_policy(&o.spec)))
         }
-        Resource::NetworkPolicy(o) => Spec::NetworkPolicy(network_policy(&o.spec)),
+        Resource::NetworkPolicy(o) => Spec::NetworkPolicy(Box::new(network_policy(&o.spec))),
         Resource::IstioOperator(o) => Spec::MeshConfig(
             KnownKind::IstioOperator,
-            Some(mesh_config(&o.spec.mesh_config)),
+            Some(Box::new(mesh_config(&o.spec.mesh_config))),
         ),
         Resource::MeshConfigMap(_) => return through_json(resource),
         Resource::Telemetry(_) | Resource::IstiodValues(_) => return None,
@@ -35,10 +39,10 @@ pub fn manifest_of(resource: &Resource) -> Option<Manifest> {
     let metadata = resource.metadata()?;
     Some(Manifest {
         id: ResourceRef {
-            api_version: type_meta.api_version.clone(),
-            kind: type_meta.kind.clone(),
-            namespace: metadata.namespace.clone(),
-            name: metadata.name.clone(),
+            api_version: text(&type_meta.api_version),
+            kind: text(&type_meta.kind),
+            namespace: optional_text(metadata.namespace.as_ref()),
+            name: text(&metadata.name),
         },
         spec,
         status: Status::default(),
@@ -51,56 +55,68 @@ fn through_json(resource: &Resource) -> Option<Manifest> {
     model::from_json(&value).expect("a compiled resource reads back as a manifest")
 }
 
-fn strings(items: &[String]) -> Vec<String> {
-    items.to_vec()
+fn text(value: &str) -> Text {
+    Text::from(value)
+}
+
+fn texts(items: &[String]) -> List<Text> {
+    items.iter().map(|item| text(item)).collect()
+}
+
+fn optional_text(value: Option<&String>) -> Option<Text> {
+    value.map(|value| text(value))
+}
+
+fn labels(map: &BTreeMap<String, String>) -> Labels {
+    map.iter().map(|(k, v)| (text(k), text(v))).collect()
 }
 
 fn service_entry(spec: &istio::ServiceEntrySpec) -> model::ServiceEntry {
     model::ServiceEntry {
-        hosts: strings(&spec.hosts),
-        addresses: strings(&spec.addresses),
+        hosts: texts(&spec.hosts),
+        addresses: texts(&spec.addresses),
         ports: spec
             .ports
             .iter()
             .map(|p| model::ServiceEntryPort {
                 number: p.number.into(),
-                protocol: Some(p.protocol.clone()),
-                name: Some(p.name.clone()),
+                protocol: Some(text(&p.protocol)),
+                name: Some(text(&p.name)),
                 target_port: p.target_port.map(u32::from),
             })
             .collect(),
-        location: spec.location.clone(),
-        resolution: spec.resolution.clone(),
+        location: optional_text(spec.location.as_ref()),
+        resolution: optional_text(spec.resolution.as_ref()),
         endpoints: spec
             .endpoints
             .iter()
             .map(|e| model::WorkloadEntry {
-                address: Some(e.address.clone()),
-                ports: std::collections::BTreeMap::new(),
+                address: Some(text(&e.address)),
+                ports: BTreeMap::new(),
             })
             .collect(),
-        export_to: strings(&spec.export_to),
+        export_to: texts(&spec.export_to),
         workload_selector: None,
-        subject_alt_names: Vec::new(),
+        subject_alt_names: List::default(),
     }
 }
 
 fn gateway(spec: &istio::GatewaySpec) -> model::Gateway {
     model::Gateway {
-        selector: spec.selector.clone(),
+        selector: labels(&spec.selector),
         servers: spec
             .servers
             .iter()
             .map(|s| model::Server {
                 port: Some(model::ServerPort {
                     number: s.port.number.into(),
-                    protocol: Some(s.port.protocol.clone()),
-                    name: Some(s.port.name.clone()),
+                    protocol: Some(text(&s.port.protocol)),
+                    name: Some(text(&s.port.name)),
                     target_port: None,
                 }),
-                hosts: strings(&s.hosts),
+                hosts: texts(&s.hosts),
                 tls: s.tls.as_ref().map(|t| model::ServerTls {
-                    mode: Some(t.mode.clone()),
+                    mode: Some(text(&t.mode)),
                     credential_name: None,
                     https_redirect: false,
                 }),
@@ -112,8 +128,8 @@ fn gateway(spec: &istio::GatewaySpec) -> model::Gateway {
 
 fn virtual_service(spec: &istio::VirtualServiceSpec) -> model::VirtualService {
     model::VirtualService {
-        hosts: strings(&spec.hosts),
-        gateways: strings(&spec.gateways),
+        hosts: texts(&spec.hosts),
+        gateways: texts(&spec.gateways),
         http: spec
             .http
             .iter()
@@ -139,28 +155,28 @@ fn virtual_service(spec: &istio::VirtualServiceSpec) -> model::VirtualService {
                 route: route_destinations(&r.route),
             })
             .collect(),
-        export_to: strings(&spec.export_to),
+        export_to: texts(&spec.export_to),
     }
 }
 
-fn route_matches(matches: &[istio::RouteMatch]) -> Vec<model::RouteMatch> {
+fn route_matches(matches: &[istio::RouteMatch]) -> List<model::RouteMatch> {
     matches
         .iter()
         .map(|m| model::RouteMatch {
-            gateways: strings(&m.gateways),
+            gateways: texts(&m.gateways),
             port: m.port.map(u32::from),
-            sni_hosts: strings(&m.sni_hosts),
+            sni_hosts: texts(&m.sni_hosts),
         })
         .collect()
 }
 
-fn route_destinations(route: &[istio::RouteDestination]) -> Vec<model::RouteDestination> {
+fn route_destinations(route: &[istio::RouteDestination]) -> List<model::RouteDestination> {
     route
         .iter()
         .map(|r| model::RouteDestination {
             destination: Some(model::Destination {
-                host: r.destination.host.clone(),
-                subset: r.destination.subset.clone(),
+                host: text(&r.destination.host),
+                subset: optional_text(r.destination.subset.as_ref()),
                 port: r.destination.port.map(port_selector),
             }),
         })
@@ -175,18 +191,18 @@ fn port_selector(port: istio::PortSelector) -> model::PortSelector {
 
 fn destination_rule(spec: &istio::DestinationRuleSpec) -> model::DestinationRule {
     model::DestinationRule {
-        host: spec.host.clone(),
+        host: text(&spec.host),
         traffic_policy: spec.traffic_policy.as_ref().map(traffic_policy),
         subsets: spec
             .subsets
             .iter()
             .map(|s| model::Subset {
-                name: s.name.clone(),
-                labels: std::collections::BTreeMap::new(),
+                name: text(&s.name),
+                labels: Labels::default(),
                 traffic_policy: s.traffic_policy.as_ref().map(traffic_policy),
             })
             .collect(),
-        export_to: strings(&spec.export_to),
+        export_to: texts(&spec.export_to),
         workload_selector: None,
     }
 }
@@ -200,11 +216,11 @@ fn traffic_policy(policy: &istio::TrafficPolicy) -> model::TrafficPolicy {
             .map(|p| model::PortTrafficPolicy {
                 port: Some(port_selector(p.port)),
                 tls: Some(model::ClientTls {
-                    mode: Some(p.tls.mode.clone()),
-                    ca_certificates: p.tls.ca_certificates.clone(),
+                    mode: Some(text(&p.tls.mode)),
+                    ca_certificates: optional_text(p.tls.ca_certificates.as_ref()),
                     credential_name: None,
-                    subject_alt_names: strings(&p.tls.subject_alt_names),
-                    sni: p.tls.sni.clone(),
+                    subject_alt_names: texts(&p.tls.subject_alt_names),
+                    sni: optional_text(p.tls.sni.as_ref()),
                     insecure_skip_verify: None,
                 }),
             })
@@ -219,7 +235,7 @@ fn sidecar(spec: &istio::SidecarSpec) -> model::Sidecar {
             .egress
             .iter()
             .map(|e| model::SidecarEgress {
-                hosts: strings(&e.hosts),
+                hosts: texts(&e.hosts),
                 port: None,
             })
             .collect(),
@@ -229,7 +245,7 @@ fn sidecar(spec: &istio::SidecarSpec) -> model::Sidecar {
 
 fn outbound_traffic_policy(policy: &istio::OutboundTrafficPolicy) -> model::OutboundTrafficPolicy {
     model::OutboundTrafficPolicy {
-        mode: Some(policy.mode.clone()),
+        mode: Some(text(&policy.mode)),
     }
 }
 
@@ -243,10 +259,10 @@ fn mesh_config(mesh: &istio::MeshConfig) -> model::MeshConfig {
 fn authorization_policy(spec: &istio::AuthorizationPolicySpec) -> model::AuthorizationPolicy {
     model::AuthorizationPolicy {
         selector: Some(model::WorkloadSelector {
-            match_labels: spec.selector.match_labels.clone(),
-            labels: std::collections::BTreeMap::new(),
+            match_labels: labels(&spec.selector.match_labels),
+            labels: Labels::default(),
         }),
-        action: Some(spec.action.clone()),
+        action: Some(text(&spec.action)),
         rules: spec
             .rules
             .iter()
@@ -256,7 +272,7 @@ fn authorization_policy(spec: &istio::AuthorizationPolicySpec) -> model::Authori
                     .iter()
                     .map(|f| model::RuleFrom {
                         source: Some(model::Source {
-                            namespaces: strings(&f.source.namespaces),
+                            namespaces: texts(&f.source.namespaces),
                             ..model::Source::default()
                         }),
                     })
@@ -273,22 +289,22 @@ fn authorization_policy(spec: &istio::AuthorizationPolicySpec) -> model::Authori
                     .when
                     .iter()
                     .map(|c| model::Condition {
-                        key: c.key.clone(),
-                        values: strings(&c.values),
-                        not_values: Vec::new(),
+                        key: text(&c.key),
+                        values: texts(&c.values),
+                        not_values: List::default(),
                     })
                     .collect(),
             })
             .collect(),
         target_ref: None,
-        target_refs: Vec::new(),
+        target_refs: List::default(),
     }
 }
 
 fn network_policy(spec: &istio::NetworkPolicySpec) -> model::NetworkPolicy {
     model::NetworkPolicy {
         pod_selector: Some(label_selector(&spec.pod_selector)),
-        policy_types: strings(&spec.policy_types),
+        policy_types: texts(&spec.policy_types),
         egress: spec
             .egress
             .iter()
@@ -300,7 +316,7 @@ fn network_policy(spec: &istio::NetworkPolicySpec) -> model::NetworkPolicy {
                         pod_selector: peer.pod_selector.as_ref().map(label_selector),
                         namespace_selector: peer.namespace_selector.as_ref().map(label_selector),
                         ip_block: peer.ip_block.as_ref().map(|b| model::IpBlock {
-                            cidr: b.cidr.clone(),
+                            cidr: text(&b.cidr),
                         }),
                     })
                     .collect(),
@@ -308,7 +324,7 @@ fn network_policy(spec: &istio::NetworkPolicySpec) -> model::NetworkPolicy {
                     .ports
                     .iter()
                     .map(|p| model::NetworkPolicyPort {
-                        protocol: Some(p.protocol.clone()),
+                        protocol: Some(text(&p.protocol)),
                         port: Some(model::IntOrString::Int(p.port.into())),
                         end_port: None,
                     })
@@ -320,7 +336,7 @@ fn network_policy(spec: &istio::NetworkPolicySpec) -> model::NetworkPolicy {
 
 fn label_selector(selector: &istio::LabelSelector) -> model::LabelSelector {
     model::LabelSelector {
-        match_labels: selector.match_labels.clone(),
-        match_expressions: Vec::new(),
+        match_labels: labels(&selector.match_labels),
+        match_expressions: List::default(),
     }
 }

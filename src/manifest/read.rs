@@ -44,8 +44,14 @@ pub struct Read {
 
 /// Reads every document of a YAML stream.
 pub fn read_str(text: &str) -> Read {
-    let mut read = Read::default();
-    for document in split_documents(text) {
+    let documents = split_documents(text);
+    // A document is at most one resource (but for a `kind: List`): room for all of them
+    // at once, where doubling would leave up to half of a big file's room unused.
+    let mut read = Read {
+        manifests: Vec::with_capacity(documents.len()),
+        ..Read::default()
+    };
+    for document in documents {
         read_document(&document, &mut read);
     }
     read
@@ -54,7 +60,11 @@ pub fn read_str(text: &str) -> Read {
 /// Reads one document of a stream ([`split_documents`]), for a caller that reads the
 /// documents of many files, or of one long stream, on every core.
 pub(crate) fn read_one(document: &Document) -> Read {
-    let mut read = Read::default();
+    // One resource, as in read_str (a first push would make room for four).
+    let mut read = Read {
+        manifests: Vec::with_capacity(1),
+        ..Read::default()
+    };
     read_document(document, &mut read);
     read
 }
@@ -153,7 +163,7 @@ impl Typed {
 fn parse_typed(known: KnownKind, text: &str) -> Option<Result<Typed, serde_yaml::Error>> {
     fn typed<T: DeserializeOwned + Default>(
         text: &str,
-        wrap: impl FnOnce(T) -> Spec,
+        wrap: impl FnOnce(Box<T>) -> Spec,
     ) -> Result<Typed, serde_yaml::Error> {
         let object: RawObject<T> = serde_yaml::from_str(text)?;
         let RawObject {
@@ -170,7 +180,7 @@ fn parse_typed(known: KnownKind, text: &str) -> Option<Result<Typed, serde_yaml:
                 status,
                 data,
             },
-            spec: wrap(spec.unwrap_or_default()),
+            spec: wrap(Box::new(spec.unwrap_or_default())),
         })
     }
     Some(match known {
@@ -183,8 +193,8 @@ fn parse_typed(known: KnownKind, text: &str) -> Option<Result<Typed, serde_yaml:
         KnownKind::NetworkPolicy => typed(text, Spec::NetworkPolicy),
         KnownKind::Service => typed(text, Spec::Service),
         KnownKind::HttpRoute => typed(text, Spec::HttpRoute),
-        KnownKind::IstioOperator => typed(text, |o: IstioOperator| {
-            Spec::MeshConfig(KnownKind::IstioOperator, o.mesh_config)
+        KnownKind::IstioOperator => typed(text, |o: Box<IstioOperator>| {
+            Spec::MeshConfig(KnownKind::IstioOperator, o.mesh_config.map(Box::new))
         }),
         KnownKind::ConfigMap => return None,
     })

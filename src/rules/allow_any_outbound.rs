@@ -222,7 +222,7 @@ spec:
     fn mesh(mode: &str) -> MeshConfig {
         MeshConfig {
             outbound_traffic_policy: Some(OutboundTrafficPolicy {
-                mode: Some(mode.to_owned()),
+                mode: Some(mode.into()),
             }),
             ..MeshConfig::default()
         }

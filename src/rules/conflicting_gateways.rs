@@ -18,13 +18,11 @@
 //! `<gateway-namespace>/host`; wildcards are not expanded (`*.example.com` and
 //! `api.example.com` are different SNI matches and do not conflict).
 
-use std::collections::BTreeMap;
-
 use foldhash::{HashMap, HashMapExt};
 
 use super::{Finding, Index};
 use crate::diagnostic::codes;
-use crate::manifest::{Gateway, Server, Spec};
+use crate::manifest::{Gateway, Labels, Server, Spec};
 
 /// A server's port, `bind` and one of its hosts: two servers conflict only on a shared one.
 type ServerKey<'a> = (u32, Option<&'a str>, String);
@@ -101,13 +99,8 @@ enum Relation {
 
 /// How two selectors relate when they select the same pods for sure: equal, or one contained
 /// in the other. `None` when neither contains the other.
-fn selector_relation(
-    mine: &BTreeMap<String, String>,
-    theirs: &BTreeMap<String, String>,
-) -> Option<Relation> {
-    let contained = |small: &BTreeMap<String, String>, big: &BTreeMap<String, String>| {
-        small.iter().all(|(k, v)| big.get(k) == Some(v))
-    };
+fn selector_relation(mine: &Labels, theirs: &Labels) -> Option<Relation> {
+    let contained = |small: &Labels, big: &Labels| small.iter().all(|(k, v)| big.get(k) == Some(v));
     if mine == theirs {
         Some(Relation::Same)
     } else if contained(mine, theirs) {
@@ -128,7 +121,7 @@ fn server_hosts(server: &Server, namespace: &str) -> Vec<String> {
         .map(|host| match host.split_once('/') {
             Some((".", name)) => format!("{namespace}/{name}"),
             Some(("*", name)) => name.to_owned(),
-            _ => host.clone(),
+            _ => host.to_string(),
         })
         .collect()
 }

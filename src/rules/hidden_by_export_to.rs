@@ -35,7 +35,7 @@ use super::index::{MESH_GATEWAY, Reach, Reaching};
 use super::routes::{RouteKind, routes};
 use super::{Finding, Index, hosts};
 use crate::diagnostic::codes;
-use crate::manifest::{ServiceEntry, Spec, VirtualService};
+use crate::manifest::{ServiceEntry, Spec, Text, VirtualService};
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     gateways_see_their_configuration(index, findings);
@@ -374,7 +374,7 @@ fn symptom((http, stream): (bool, bool), http_text: &str) -> String {
 }
 
 /// "exportTo [., ns]", or the mesh default when the resource sets none.
-fn export_text(export_to: &[String], default: &[String]) -> String {
+fn export_text(export_to: &[Text], default: &[Text]) -> String {
     if export_to.is_empty() {
         format!("mesh-default exportTo [{}]", default.join(", "))
     } else {
@@ -450,10 +450,7 @@ spec:
 
     #[test]
     fn the_mesh_default_export_is_named_when_a_resource_sets_none() {
-        assert_eq!(
-            export_text(&[], &["*".to_owned()]),
-            "mesh-default exportTo [*]"
-        );
-        assert_eq!(export_text(&[".".to_owned()], &[]), "exportTo [.]");
+        assert_eq!(export_text(&[], &["*".into()]), "mesh-default exportTo [*]");
+        assert_eq!(export_text(&[".".into()], &[]), "exportTo [.]");
     }
 }

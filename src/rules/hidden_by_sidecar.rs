@@ -36,7 +36,7 @@ use super::index::{Reach, Reaching};
 use super::routes::routes;
 use super::{Finding, Index, hosts};
 use crate::diagnostic::codes;
-use crate::manifest::{ServiceEntry, Sidecar, Spec, VirtualService};
+use crate::manifest::{ServiceEntry, Sidecar, Spec, Text, VirtualService};
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     let namespace_wide: Vec<(usize, &Sidecar)> = index
@@ -144,8 +144,8 @@ fn imports(
     ports: &[u32],
     kind: Kind,
 ) -> bool {
-    let everything = [String::from("*/*")];
-    let listeners: Vec<(Option<u32>, &[String])> = if sidecar.egress.is_empty() {
+    let everything = [Text::const_new("*/*")];
+    let listeners: Vec<(Option<u32>, &[Text])> = if sidecar.egress.is_empty() {
         vec![(None, &everything[..])]
     } else {
         sidecar
@@ -154,7 +154,7 @@ fn imports(
             .map(|l| {
                 (
                     l.port.as_ref().map(|p| p.number).filter(|&n| n != 0),
-                    l.hosts.as_slice(),
+                    &l.hosts[..],
                 )
             })
             .collect()
@@ -265,7 +265,7 @@ impl Judge<'_, '_> {
                         .iter()
                         .map(|h| hosts::resolve(h, index.namespace(i)))
                         .find(|h| h == host || hosts::covers(h, host))?;
-                    Some((i, entry, declared))
+                    Some((i, &**entry, declared))
                 }
                 _ => None,
             })

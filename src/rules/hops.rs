@@ -14,7 +14,7 @@ use super::index::MESH_GATEWAY;
 pub use super::merged_rules::{ClientTlsSetting, MergedRules, SubsetDefiners};
 use super::routes::{Route, RouteKind, routes};
 use super::{Index, hosts};
-use crate::manifest::{Destination, Gateway, Server, Service, Spec, VirtualService};
+use crate::manifest::{Destination, Gateway, Server, Service, Spec, Text, VirtualService};
 
 /// A route of a VirtualService where it applies at one gateway (or `mesh`), with the ports
 /// its applying matches select there (empty: any port).
@@ -300,7 +300,7 @@ fn client_namespaces_among(
     rule_namespaces: &[String],
 ) -> Vec<String> {
     let mut candidates: Vec<&str> = vec![index.namespace(i)];
-    let export_to: &[String] = if vs.export_to.is_empty() {
+    let export_to: &[Text] = if vs.export_to.is_empty() {
         &index.mesh.default_virtual_service_export_to
     } else {
         &vs.export_to

@@ -49,7 +49,7 @@ fn admitted(gateway: &Gateway, gateway_namespace: &str, vs_namespace: &str) -> A
     };
     for host in gateway.servers.iter().flat_map(|s| &s.hosts) {
         match host.split_once('/') {
-            None => out.hosts.push(host.clone()),
+            None => out.hosts.push(host.to_string()),
             Some((namespace, name)) => {
                 let namespace = if namespace == "." {
                     gateway_namespace

@@ -12,11 +12,9 @@
 //! named port. An `ipBlock` matches pods only when it is a catch-all (`0.0.0.0/0`, `::/0`):
 //! pod IPs are not known ahead, and NetworkPolicies are meant to select pods by labels.
 
-use std::collections::BTreeMap;
-
 use super::Index;
 use crate::manifest::{
-    IntOrString, LabelSelector, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer,
+    IntOrString, LabelSelector, Labels, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer,
     NetworkPolicyPort,
 };
 
@@ -26,7 +24,7 @@ const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 /// Pods that connections go to: their namespace and labels, and the ports, if known.
 pub struct Pods<'a> {
     pub namespace: &'a str,
-    pub labels: &'a BTreeMap<String, String>,
+    pub labels: &'a Labels,
     /// Container ports that would do; empty when unknown (any port does).
     pub ports: Vec<u32>,
 }
@@ -46,7 +44,7 @@ pub fn egress_groups<'a>(index: &Index<'a>) -> Vec<EgressGroup<'a>> {
         .filter(|(_, policy)| policy.limits_egress())
         .collect();
     let mut groups: Vec<EgressGroup> = Vec::new();
-    let mut seen: Vec<(String, BTreeMap<String, String>)> = Vec::new();
+    let mut seen: Vec<(String, Labels)> = Vec::new();
     for &(i, policy) in &limiting {
         // Pods chosen by expressions cannot be told apart: not judged.
         if policy
@@ -84,7 +82,7 @@ pub fn egress_groups<'a>(index: &Index<'a>) -> Vec<EgressGroup<'a>> {
     groups
 }
 
-fn labels_of(selector: Option<&LabelSelector>) -> BTreeMap<String, String> {
+fn labels_of(selector: Option<&LabelSelector>) -> Labels {
     selector.map(|s| s.match_labels.clone()).unwrap_or_default()
 }
 
@@ -94,7 +92,7 @@ impl EgressGroup<'_> {
     /// a rule for every port counts only toward everywhere, an IP block, or the cluster DNS
     /// pods (`k8s-app: kube-dns` in `kube-system`, as kube-dns and CoreDNS are labelled).
     pub fn allows_dns(&self) -> bool {
-        let labels = BTreeMap::from([("k8s-app".to_owned(), "kube-dns".to_owned())]);
+        let labels: Labels = [("k8s-app", "kube-dns")].into_iter().collect();
         let dns = Pods {
             namespace: "kube-system",
             labels: &labels,
@@ -158,7 +156,7 @@ fn namespace_selected(selector: &LabelSelector, namespace: &str) -> bool {
 }
 
 /// Could the selector select pods with these labels?
-fn selects(selector: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
+fn selects(selector: &LabelSelector, labels: &Labels) -> bool {
     !selector.match_expressions.is_empty()
         || selector
             .match_labels

@@ -13,7 +13,7 @@
 use super::network_policies::{EgressGroup, Pods, egress_groups};
 use super::{Finding, Index};
 use crate::diagnostic::codes;
-use crate::manifest::{Gateway, IntOrString, Spec};
+use crate::manifest::{Gateway, IntOrString, Spec, Text};
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     let groups = egress_groups(index);
@@ -22,7 +22,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
         let Spec::Gateway(gateway) = &index.manifests[leg.gateway].spec else {
             continue;
         };
-        let export_to = if leg.virtual_service.export_to.is_empty() {
+        let export_to: &[Text] = if leg.virtual_service.export_to.is_empty() {
             &index.mesh.default_virtual_service_export_to
         } else {
             &leg.virtual_service.export_to

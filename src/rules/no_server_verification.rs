@@ -25,7 +25,7 @@
 
 use super::{Finding, Index, hosts};
 use crate::diagnostic::codes;
-use crate::manifest::{ClientTls, DestinationRule, Spec, TrafficPolicy};
+use crate::manifest::{ClientTls, DestinationRule, Spec, Text, TrafficPolicy};
 
 /// Where in a DestinationRule a `tls` block is.
 struct Place<'a> {
@@ -85,7 +85,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             }
             let mode = tls.mode();
             let target = target(&host, &place);
-            let given = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
+            let given = |s: &Option<Text>| s.as_deref().is_some_and(|s| !s.is_empty());
             let name_unchecked =
                 given(&tls.sni) && tls.subject_alt_names.is_empty() && !entry_names;
             let name_text = if name_unchecked {

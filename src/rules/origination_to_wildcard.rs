@@ -222,7 +222,11 @@ fn ports_of(
                 None => !origination.overridden.contains(&port.number),
             };
             if applies {
-                out.push((port.number, port.protocol.clone().unwrap_or_default(), *i));
+                out.push((
+                    port.number,
+                    port.protocol.as_deref().unwrap_or_default().to_owned(),
+                    *i,
+                ));
             }
         }
     }

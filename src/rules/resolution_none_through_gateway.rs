@@ -53,7 +53,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                         .iter()
                         .filter_map(|&e| match &index.manifests[e].spec {
                             Spec::ServiceEntry(entry) if index.entry_visible(e, entry, &viewer) => {
-                                Some((e, entry))
+                                Some((e, &**entry))
                             }
                             _ => None,
                         })

@@ -212,7 +212,7 @@ fn virtual_services_for<'a>(
     found
         .into_iter()
         .filter_map(move |j| match &manifests[j].spec {
-            Spec::VirtualService(vs) => Some((j, vs)),
+            Spec::VirtualService(vs) => Some((j, &**vs)),
             _ => None,
         })
 }

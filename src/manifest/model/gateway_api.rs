@@ -2,31 +2,33 @@
 
 use serde::Deserialize;
 
+use super::{List, Text};
+
 /// A Gateway API `HTTPRoute`: only where it sends plain HTTP is read (Istio's Gateway API
 /// egress recipes route to a ServiceEntry host with a `Hostname` backend).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct HttpRouteSpec {
     #[serde(default)]
-    pub rules: Vec<HttpRouteRule>,
+    pub rules: List<HttpRouteRule>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRouteRule {
     #[serde(default)]
-    pub backend_refs: Vec<BackendRef>,
+    pub backend_refs: List<BackendRef>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct BackendRef {
     #[serde(default)]
-    pub group: Option<String>,
+    pub group: Option<Text>,
     #[serde(default)]
-    pub kind: Option<String>,
+    pub kind: Option<Text>,
     #[serde(default)]
-    pub name: String,
+    pub name: Text,
     #[serde(default)]
-    pub namespace: Option<String>,
+    pub namespace: Option<Text>,
     #[serde(default)]
     pub port: Option<u32>,
 }
@@ -39,7 +41,7 @@ impl BackendRef {
             self.group.as_deref().unwrap_or(""),
             self.kind.as_deref().unwrap_or("Service"),
         ) {
-            ("networking.istio.io", "Hostname") => Some(self.name.clone()),
+            ("networking.istio.io", "Hostname") => Some(self.name.to_string()),
             ("", "Service") => Some(format!(
                 "{}.{}.svc.cluster.local",
                 self.name,

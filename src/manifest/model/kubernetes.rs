@@ -1,22 +1,20 @@
 //! Kubernetes core (`Service`) and networking.k8s.io (`NetworkPolicy`).
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 
-use super::IntOrString;
+use super::{IntOrString, Labels, List, Text};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Service {
     #[serde(default)]
-    pub selector: BTreeMap<String, String>,
+    pub selector: Labels,
     #[serde(default)]
-    pub ports: Vec<KubernetesServicePort>,
+    pub ports: List<KubernetesServicePort>,
     #[serde(default, rename = "type")]
-    pub service_type: Option<String>,
+    pub service_type: Option<Text>,
     #[serde(default)]
-    pub external_name: Option<String>,
+    pub external_name: Option<Text>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -25,9 +23,9 @@ pub struct KubernetesServicePort {
     #[serde(default)]
     pub port: u32,
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     #[serde(default)]
-    pub protocol: Option<String>,
+    pub protocol: Option<Text>,
     #[serde(default)]
     pub target_port: Option<IntOrString>,
 }
@@ -38,9 +36,9 @@ pub struct NetworkPolicy {
     #[serde(default)]
     pub pod_selector: Option<LabelSelector>,
     #[serde(default)]
-    pub policy_types: Vec<String>,
+    pub policy_types: List<Text>,
     #[serde(default)]
-    pub egress: Vec<NetworkPolicyEgressRule>,
+    pub egress: List<NetworkPolicyEgressRule>,
 }
 
 impl NetworkPolicy {
@@ -60,10 +58,10 @@ impl NetworkPolicy {
 #[serde(rename_all = "camelCase")]
 pub struct LabelSelector {
     #[serde(default)]
-    pub match_labels: BTreeMap<String, String>,
+    pub match_labels: Labels,
     /// Only whether there are any is read: the rules cannot evaluate them.
     #[serde(default)]
-    pub match_expressions: Vec<serde::de::IgnoredAny>,
+    pub match_expressions: List<serde::de::IgnoredAny>,
 }
 
 /// One egress rule: connections to any of `to` (everywhere when empty) on any of `ports`
@@ -71,9 +69,9 @@ pub struct LabelSelector {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct NetworkPolicyEgressRule {
     #[serde(default)]
-    pub to: Vec<NetworkPolicyPeer>,
+    pub to: List<NetworkPolicyPeer>,
     #[serde(default)]
-    pub ports: Vec<NetworkPolicyPort>,
+    pub ports: List<NetworkPolicyPort>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -90,7 +88,7 @@ pub struct NetworkPolicyPeer {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct IpBlock {
     #[serde(default)]
-    pub cidr: String,
+    pub cidr: Text,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -98,7 +96,7 @@ pub struct IpBlock {
 pub struct NetworkPolicyPort {
     /// `TCP` when unset.
     #[serde(default)]
-    pub protocol: Option<String>,
+    pub protocol: Option<Text>,
     /// Every port of the protocol when unset; a name is a container port's name.
     #[serde(default)]
     pub port: Option<IntOrString>,

@@ -7,12 +7,14 @@
 //! The types egressc *writes* live in [`crate::istio`]: they are strict and minimal, and a
 //! change to them never loosens what `check` accepts.
 
+mod compact;
 mod gateway_api;
 mod kubernetes;
 mod mesh_config;
 mod networking;
 mod security;
 
+pub use compact::{Labels, List, Text};
 pub use gateway_api::*;
 pub use kubernetes::*;
 pub use mesh_config::*;
@@ -26,7 +28,7 @@ use serde::Deserialize;
 #[serde(untagged)]
 pub enum IntOrString {
     Int(u32),
-    String(String),
+    String(Text),
 }
 
 impl IntOrString {
@@ -43,20 +45,20 @@ impl IntOrString {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Metadata {
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     #[serde(default)]
-    pub namespace: Option<String>,
+    pub namespace: Option<Text>,
 }
 
 /// `status` as the API server fills it in; only the addresses Istio allocates are read.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Status {
     #[serde(default)]
-    pub addresses: Vec<StatusAddress>,
+    pub addresses: List<StatusAddress>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct StatusAddress {
     #[serde(default)]
-    pub value: Option<String>,
+    pub value: Option<Text>,
 }

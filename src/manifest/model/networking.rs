@@ -4,29 +4,31 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::{Labels, List, Text};
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceEntry {
     #[serde(default)]
-    pub hosts: Vec<String>,
+    pub hosts: List<Text>,
     #[serde(default)]
-    pub addresses: Vec<String>,
+    pub addresses: List<Text>,
     #[serde(default)]
-    pub ports: Vec<ServiceEntryPort>,
+    pub ports: List<ServiceEntryPort>,
     #[serde(default)]
-    pub location: Option<String>,
+    pub location: Option<Text>,
     #[serde(default)]
-    pub resolution: Option<String>,
+    pub resolution: Option<Text>,
     #[serde(default)]
-    pub endpoints: Vec<WorkloadEntry>,
+    pub endpoints: List<WorkloadEntry>,
     #[serde(default, alias = "export_to")]
-    pub export_to: Vec<String>,
+    pub export_to: List<Text>,
     #[serde(default, alias = "workload_selector")]
     pub workload_selector: Option<WorkloadSelector>,
     /// The identities the entry's servers present; Istio verifies them when a
     /// DestinationRule that originates TLS names none.
     #[serde(default, alias = "subject_alt_names")]
-    pub subject_alt_names: Vec<String>,
+    pub subject_alt_names: List<Text>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -35,9 +37,9 @@ pub struct ServiceEntryPort {
     #[serde(default)]
     pub number: u32,
     #[serde(default)]
-    pub protocol: Option<String>,
+    pub protocol: Option<Text>,
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     #[serde(default, alias = "target_port")]
     pub target_port: Option<u32>,
 }
@@ -45,9 +47,9 @@ pub struct ServiceEntryPort {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct WorkloadEntry {
     #[serde(default)]
-    pub address: Option<String>,
+    pub address: Option<Text>,
     #[serde(default)]
-    pub ports: BTreeMap<String, u32>,
+    pub ports: BTreeMap<Text, u32>,
 }
 
 /// A workload selector: `matchLabels` in security resources (AuthorizationPolicy), `labels`
@@ -56,17 +58,17 @@ pub struct WorkloadEntry {
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadSelector {
     #[serde(default, alias = "match_labels")]
-    pub match_labels: BTreeMap<String, String>,
+    pub match_labels: Labels,
     #[serde(default)]
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Gateway {
     #[serde(default)]
-    pub selector: BTreeMap<String, String>,
+    pub selector: Labels,
     #[serde(default)]
-    pub servers: Vec<Server>,
+    pub servers: List<Server>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -74,11 +76,11 @@ pub struct Server {
     #[serde(default)]
     pub port: Option<ServerPort>,
     #[serde(default)]
-    pub hosts: Vec<String>,
+    pub hosts: List<Text>,
     #[serde(default)]
     pub tls: Option<ServerTls>,
     #[serde(default)]
-    pub bind: Option<String>,
+    pub bind: Option<Text>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -87,9 +89,9 @@ pub struct ServerPort {
     #[serde(default)]
     pub number: u32,
     #[serde(default)]
-    pub protocol: Option<String>,
+    pub protocol: Option<Text>,
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     #[serde(default, alias = "target_port")]
     pub target_port: Option<u32>,
 }
@@ -98,9 +100,9 @@ pub struct ServerPort {
 #[serde(rename_all = "camelCase")]
 pub struct ServerTls {
     #[serde(default)]
-    pub mode: Option<String>,
+    pub mode: Option<Text>,
     #[serde(default, alias = "credential_name")]
-    pub credential_name: Option<String>,
+    pub credential_name: Option<Text>,
     #[serde(default, alias = "https_redirect")]
     pub https_redirect: bool,
 }
@@ -109,30 +111,30 @@ pub struct ServerTls {
 #[serde(rename_all = "camelCase")]
 pub struct VirtualService {
     #[serde(default)]
-    pub hosts: Vec<String>,
+    pub hosts: List<Text>,
     #[serde(default)]
-    pub gateways: Vec<String>,
+    pub gateways: List<Text>,
     #[serde(default)]
-    pub http: Vec<HttpRoute>,
+    pub http: List<HttpRoute>,
     #[serde(default)]
-    pub tls: Vec<TlsRoute>,
+    pub tls: List<TlsRoute>,
     #[serde(default)]
-    pub tcp: Vec<TcpRoute>,
+    pub tcp: List<TcpRoute>,
     #[serde(default, alias = "export_to")]
-    pub export_to: Vec<String>,
+    pub export_to: List<Text>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct HttpRoute {
     #[serde(default, rename = "match")]
-    pub matches: Vec<RouteMatch>,
+    pub matches: List<RouteMatch>,
     #[serde(default)]
-    pub route: Vec<RouteDestination>,
+    pub route: List<RouteDestination>,
     #[serde(default)]
     pub mirror: Option<Destination>,
     /// Mirrors beside (or instead of) `mirror`.
     #[serde(default)]
-    pub mirrors: Vec<HttpMirrorPolicy>,
+    pub mirrors: List<HttpMirrorPolicy>,
     #[serde(default)]
     pub redirect: Option<serde::de::IgnoredAny>,
     #[serde(default, rename = "directResponse", alias = "direct_response")]
@@ -148,17 +150,17 @@ pub struct HttpMirrorPolicy {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct TlsRoute {
     #[serde(default, rename = "match")]
-    pub matches: Vec<RouteMatch>,
+    pub matches: List<RouteMatch>,
     #[serde(default)]
-    pub route: Vec<RouteDestination>,
+    pub route: List<RouteDestination>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct TcpRoute {
     #[serde(default, rename = "match")]
-    pub matches: Vec<RouteMatch>,
+    pub matches: List<RouteMatch>,
     #[serde(default)]
-    pub route: Vec<RouteDestination>,
+    pub route: List<RouteDestination>,
 }
 
 /// The match fields of the three route kinds in one type; a kind's absent fields stay empty.
@@ -166,11 +168,11 @@ pub struct TcpRoute {
 #[serde(rename_all = "camelCase")]
 pub struct RouteMatch {
     #[serde(default)]
-    pub gateways: Vec<String>,
+    pub gateways: List<Text>,
     #[serde(default)]
     pub port: Option<u32>,
     #[serde(default, alias = "sni_hosts")]
-    pub sni_hosts: Vec<String>,
+    pub sni_hosts: List<Text>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -182,9 +184,9 @@ pub struct RouteDestination {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Destination {
     #[serde(default)]
-    pub host: String,
+    pub host: Text,
     #[serde(default)]
-    pub subset: Option<String>,
+    pub subset: Option<Text>,
     #[serde(default)]
     pub port: Option<PortSelector>,
 }
@@ -199,13 +201,13 @@ pub struct PortSelector {
 #[serde(rename_all = "camelCase")]
 pub struct DestinationRule {
     #[serde(default)]
-    pub host: String,
+    pub host: Text,
     #[serde(default, alias = "traffic_policy")]
     pub traffic_policy: Option<TrafficPolicy>,
     #[serde(default)]
-    pub subsets: Vec<Subset>,
+    pub subsets: List<Subset>,
     #[serde(default, alias = "export_to")]
-    pub export_to: Vec<String>,
+    pub export_to: List<Text>,
     #[serde(default, alias = "workload_selector")]
     pub workload_selector: Option<WorkloadSelector>,
 }
@@ -216,7 +218,7 @@ pub struct TrafficPolicy {
     #[serde(default)]
     pub tls: Option<ClientTls>,
     #[serde(default, alias = "port_level_settings")]
-    pub port_level_settings: Vec<PortTrafficPolicy>,
+    pub port_level_settings: List<PortTrafficPolicy>,
 }
 
 impl TrafficPolicy {
@@ -242,15 +244,15 @@ pub struct PortTrafficPolicy {
 #[serde(rename_all = "camelCase")]
 pub struct ClientTls {
     #[serde(default)]
-    pub mode: Option<String>,
+    pub mode: Option<Text>,
     #[serde(default, alias = "ca_certificates")]
-    pub ca_certificates: Option<String>,
+    pub ca_certificates: Option<Text>,
     #[serde(default, alias = "credential_name")]
-    pub credential_name: Option<String>,
+    pub credential_name: Option<Text>,
     #[serde(default, alias = "subject_alt_names")]
-    pub subject_alt_names: Vec<String>,
+    pub subject_alt_names: List<Text>,
     #[serde(default)]
-    pub sni: Option<String>,
+    pub sni: Option<Text>,
     #[serde(default, alias = "insecure_skip_verify")]
     pub insecure_skip_verify: Option<bool>,
 }
@@ -270,9 +272,9 @@ impl ClientTls {
 #[serde(rename_all = "camelCase")]
 pub struct Subset {
     #[serde(default)]
-    pub name: String,
+    pub name: Text,
     #[serde(default)]
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     #[serde(default, alias = "traffic_policy")]
     pub traffic_policy: Option<TrafficPolicy>,
 }
@@ -283,7 +285,7 @@ pub struct Sidecar {
     #[serde(default, alias = "workload_selector")]
     pub workload_selector: Option<WorkloadSelector>,
     #[serde(default)]
-    pub egress: Vec<SidecarEgress>,
+    pub egress: List<SidecarEgress>,
     #[serde(default, alias = "outbound_traffic_policy")]
     pub outbound_traffic_policy: Option<OutboundTrafficPolicy>,
 }
@@ -291,7 +293,7 @@ pub struct Sidecar {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct SidecarEgress {
     #[serde(default)]
-    pub hosts: Vec<String>,
+    pub hosts: List<Text>,
     #[serde(default)]
     pub port: Option<ServerPort>,
 }
@@ -299,5 +301,5 @@ pub struct SidecarEgress {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct OutboundTrafficPolicy {
     #[serde(default)]
-    pub mode: Option<String>,
+    pub mode: Option<Text>,
 }

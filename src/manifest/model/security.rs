@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{IntOrString, WorkloadSelector};
+use super::{IntOrString, List, Text, WorkloadSelector};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -10,25 +10,25 @@ pub struct AuthorizationPolicy {
     #[serde(default)]
     pub selector: Option<WorkloadSelector>,
     #[serde(default)]
-    pub action: Option<String>,
+    pub action: Option<Text>,
     #[serde(default)]
-    pub rules: Vec<AuthorizationRule>,
+    pub rules: List<AuthorizationRule>,
     /// A policy attached by reference (a Gateway API Gateway, a waypoint) instead of by
     /// `selector`; only whether it is set is read.
     #[serde(default, alias = "target_ref")]
     pub target_ref: Option<serde::de::IgnoredAny>,
     #[serde(default, alias = "target_refs")]
-    pub target_refs: Vec<serde::de::IgnoredAny>,
+    pub target_refs: List<serde::de::IgnoredAny>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct AuthorizationRule {
     #[serde(default)]
-    pub from: Vec<RuleFrom>,
+    pub from: List<RuleFrom>,
     #[serde(default)]
-    pub to: Vec<RuleTo>,
+    pub to: List<RuleTo>,
     #[serde(default)]
-    pub when: Vec<Condition>,
+    pub when: List<Condition>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -43,9 +43,9 @@ pub struct RuleTo {
 #[serde(rename_all = "camelCase")]
 pub struct Operation {
     #[serde(default)]
-    pub ports: Vec<IntOrString>,
+    pub ports: List<IntOrString>,
     #[serde(default, alias = "not_ports")]
-    pub not_ports: Vec<IntOrString>,
+    pub not_ports: List<IntOrString>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -59,21 +59,21 @@ pub struct RuleFrom {
 #[serde(rename_all = "camelCase")]
 pub struct Source {
     #[serde(default)]
-    pub principals: Vec<String>,
+    pub principals: List<Text>,
     #[serde(default, alias = "not_principals")]
-    pub not_principals: Vec<String>,
+    pub not_principals: List<Text>,
     #[serde(default)]
-    pub namespaces: Vec<String>,
+    pub namespaces: List<Text>,
     #[serde(default, alias = "not_namespaces")]
-    pub not_namespaces: Vec<String>,
+    pub not_namespaces: List<Text>,
     #[serde(default, alias = "service_accounts")]
-    pub service_accounts: Vec<String>,
+    pub service_accounts: List<Text>,
     #[serde(default, alias = "not_service_accounts")]
-    pub not_service_accounts: Vec<String>,
+    pub not_service_accounts: List<Text>,
     #[serde(default, alias = "trust_domains")]
-    pub trust_domains: Vec<String>,
+    pub trust_domains: List<Text>,
     #[serde(default, alias = "not_trust_domains")]
-    pub not_trust_domains: Vec<String>,
+    pub not_trust_domains: List<Text>,
 }
 
 impl Source {
@@ -93,9 +93,9 @@ impl Source {
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
     #[serde(default)]
-    pub key: String,
+    pub key: Text,
     #[serde(default)]
-    pub values: Vec<String>,
+    pub values: List<Text>,
     #[serde(default, alias = "not_values")]
-    pub not_values: Vec<String>,
+    pub not_values: List<Text>,
 }

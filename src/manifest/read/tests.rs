@@ -47,7 +47,7 @@ fn a_placeholder_is_left_out_and_the_rest_is_read() {
     let Spec::ServiceEntry(entry) = &located.manifest.spec else {
         panic!("a ServiceEntry")
     };
-    assert_eq!(entry.hosts, ["my-company-proxy.com"]);
+    assert_eq!(entry.hosts[..], ["my-company-proxy.com"]);
     assert_eq!(entry.location.as_deref(), Some("MESH_EXTERNAL"));
     assert_eq!(located.ignored.len(), 1);
     assert_eq!(located.ignored[0].path, "spec.ports[0].number");
@@ -61,7 +61,7 @@ fn snake_case_field_names_are_read() {
     let Spec::DestinationRule(rule) = &read.manifests[0].manifest.spec else {
         panic!("a DestinationRule")
     };
-    assert_eq!(rule.export_to, ["."]);
+    assert_eq!(rule.export_to[..], ["."]);
     let tls = rule
         .traffic_policy
         .as_ref()

@@ -3,13 +3,13 @@
 use std::collections::BTreeSet;
 
 use super::Index;
-use crate::manifest::{DestinationRule, ServiceEntry, VirtualService};
+use crate::manifest::{DestinationRule, ServiceEntry, Text, VirtualService};
 
 impl Index<'_> {
     /// Is a resource of namespace `owner` with this `exportTo` (empty: the mesh default)
     /// visible to workloads in `viewer`? `.` is the own namespace, `*` every namespace, `~`
     /// none.
-    pub fn exported(export_to: &[String], default: &[String], owner: &str, viewer: &str) -> bool {
+    pub fn exported(export_to: &[Text], default: &[Text], owner: &str, viewer: &str) -> bool {
         let list = if export_to.is_empty() {
             default
         } else {
@@ -25,7 +25,7 @@ impl Index<'_> {
 
     /// The namespaces a resource of namespace `owner` with this `exportTo` (empty: the mesh
     /// default) is visible to, as a set that can be compared with another resource's.
-    pub fn export_scope(export_to: &[String], default: &[String], owner: &str) -> ExportScope {
+    pub fn export_scope(export_to: &[Text], default: &[Text], owner: &str) -> ExportScope {
         let list = if export_to.is_empty() {
             default
         } else {

@@ -19,7 +19,7 @@ impl<'a> Index<'a> {
     /// VirtualService at `i` (as callers always pass it): rules ask for every route.
     pub fn bound_gateway_references(&self, i: usize, vs: &VirtualService) -> Cow<'_, [String]> {
         match &self.manifests[i].spec {
-            Spec::VirtualService(own) if std::ptr::eq(own, vs) => {
+            Spec::VirtualService(own) if std::ptr::eq(own.as_ref(), vs) => {
                 Cow::Borrowed(&self.bound_references[i])
             }
             _ => Cow::Owned(self.resolve_bound_gateways(i, vs)),
@@ -181,7 +181,7 @@ impl<'a> Index<'a> {
         let mut sharing: Vec<usize> = gateway
             .selector
             .iter()
-            .filter_map(|(k, v)| self.services_by_label.get(k)?.get(v))
+            .filter_map(|(k, v)| self.services_by_label.get(k.as_str())?.get(v.as_str()))
             .flatten()
             .copied()
             .collect();

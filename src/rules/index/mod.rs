@@ -32,7 +32,7 @@ use super::host_map::HostMap;
 use super::hosts;
 use crate::manifest::{
     AuthorizationPolicy, DestinationRule, Gateway, HttpRouteSpec, KnownKind, Manifest, MeshConfig,
-    NetworkPolicy, Service, ServiceEntry, Sidecar, Spec, VirtualService,
+    NetworkPolicy, Service, ServiceEntry, Sidecar, Spec, Text, VirtualService,
 };
 
 /// Istio's config root namespace unless the mesh config says otherwise.
@@ -50,9 +50,9 @@ pub struct MeshSettings {
     pub outbound_mode: Option<(String, Option<usize>)>,
     /// DNS capture with auto-allocation: Istio gives address-less ServiceEntries an address.
     pub dns_auto_allocate: bool,
-    pub default_service_export_to: Vec<String>,
-    pub default_virtual_service_export_to: Vec<String>,
-    pub default_destination_rule_export_to: Vec<String>,
+    pub default_service_export_to: Vec<Text>,
+    pub default_virtual_service_export_to: Vec<Text>,
+    pub default_destination_rule_export_to: Vec<Text>,
 }
 
 impl Default for MeshSettings {
@@ -61,9 +61,9 @@ impl Default for MeshSettings {
             root_namespace: DEFAULT_ROOT_NAMESPACE.to_owned(),
             outbound_mode: None,
             dns_auto_allocate: false,
-            default_service_export_to: vec!["*".to_owned()],
-            default_virtual_service_export_to: vec!["*".to_owned()],
-            default_destination_rule_export_to: vec!["*".to_owned()],
+            default_service_export_to: vec![Text::const_new("*")],
+            default_virtual_service_export_to: vec![Text::const_new("*")],
+            default_destination_rule_export_to: vec![Text::const_new("*")],
         }
     }
 }
@@ -73,13 +73,14 @@ impl MeshSettings {
     /// (`None` for a `--mesh-config` file).
     pub fn apply(&mut self, mesh: &MeshConfig, source: Option<usize>) {
         if let Some(root) = &mesh.root_namespace {
-            self.root_namespace.clone_from(root);
+            self.root_namespace = root.to_string();
         }
         let mode = mesh
             .outbound_traffic_policy
             .as_ref()
-            .and_then(|p| p.mode.clone())
-            .unwrap_or_else(|| "ALLOW_ANY".to_owned());
+            .and_then(|p| p.mode.as_deref())
+            .unwrap_or("ALLOW_ANY")
+            .to_owned();
         self.outbound_mode = Some((mode, source));
         if let Some(config) = &mesh.default_config {
             let on = |key: &str| config.proxy_metadata.get(key).is_some_and(|v| v == "true");
@@ -101,7 +102,7 @@ impl MeshSettings {
             ),
         ] {
             if !given.is_empty() {
-                target.clone_from(given);
+                *target = given.to_vec();
             }
         }
     }
@@ -265,9 +266,9 @@ impl<'a> Index<'a> {
                 .or_insert(i);
             for (key, value) in &service.selector {
                 services_by_label
-                    .entry(key.clone())
+                    .entry(key.to_string())
                     .or_default()
-                    .entry(value.clone())
+                    .entry(value.to_string())
                     .or_default()
                     .push(i);
             }
@@ -320,7 +321,7 @@ impl<'a> Index<'a> {
     pub fn service_entries(&self) -> impl Iterator<Item = (usize, &'a ServiceEntry)> + '_ {
         self.of_kind(KnownKind::ServiceEntry)
             .filter_map(|i| match &self.manifests[i].spec {
-                Spec::ServiceEntry(s) => Some((i, s)),
+                Spec::ServiceEntry(s) => Some((i, &**s)),
                 _ => None,
             })
     }
@@ -328,7 +329,7 @@ impl<'a> Index<'a> {
     pub fn gateways(&self) -> impl Iterator<Item = (usize, &'a Gateway)> + '_ {
         self.of_kind(KnownKind::Gateway)
             .filter_map(|i| match &self.manifests[i].spec {
-                Spec::Gateway(s) => Some((i, s)),
+                Spec::Gateway(s) => Some((i, &**s)),
                 _ => None,
             })
     }
@@ -336,7 +337,7 @@ impl<'a> Index<'a> {
     pub fn virtual_services(&self) -> impl Iterator<Item = (usize, &'a VirtualService)> + '_ {
         self.of_kind(KnownKind::VirtualService)
             .filter_map(|i| match &self.manifests[i].spec {
-                Spec::VirtualService(s) => Some((i, s)),
+                Spec::VirtualService(s) => Some((i, &**s)),
                 _ => None,
             })
     }
@@ -344,7 +345,7 @@ impl<'a> Index<'a> {
     pub fn destination_rules(&self) -> impl Iterator<Item = (usize, &'a DestinationRule)> + '_ {
         self.of_kind(KnownKind::DestinationRule)
             .filter_map(|i| match &self.manifests[i].spec {
-                Spec::DestinationRule(s) => Some((i, s)),
+                Spec::DestinationRule(s) => Some((i, &**s)),
                 _ => None,
             })
     }
@@ -352,7 +353,7 @@ impl<'a> Index<'a> {
     pub fn sidecars(&self) -> impl Iterator<Item = (usize, &'a Sidecar)> + '_ {
         self.of_kind(KnownKind::Sidecar)
             .filter_map(|i| match &self.manifests[i].spec {
-                Spec::Sidecar(s) => Some((i, s)),
+                Spec::Sidecar(s) => Some((i, &**s)),
                 _ => None,
             })
     }
@@ -362,7 +363,7 @@ impl<'a> Index<'a> {
     ) -> impl Iterator<Item = (usize, &'a AuthorizationPolicy)> + '_ {
         self.of_kind(KnownKind::AuthorizationPolicy)
             .filter_map(|i| match &self.manifests[i].spec {
-                Spec::AuthorizationPolicy(s) => Some((i, s)),
+                Spec::AuthorizationPolicy(s) => Some((i, &**s)),
                 _ => None,
             })
     }
@@ -370,7 +371,7 @@ impl<'a> Index<'a> {
     pub fn network_policies(&self) -> impl Iterator<Item = (usize, &'a NetworkPolicy)> + '_ {
         self.of_kind(KnownKind::NetworkPolicy)
             .filter_map(|i| match &self.manifests[i].spec {
-                Spec::NetworkPolicy(s) => Some((i, s)),
+                Spec::NetworkPolicy(s) => Some((i, &**s)),
                 _ => None,
             })
     }
@@ -378,7 +379,7 @@ impl<'a> Index<'a> {
     pub fn services(&self) -> impl Iterator<Item = (usize, &'a Service)> + '_ {
         self.of_kind(KnownKind::Service)
             .filter_map(|i| match &self.manifests[i].spec {
-                Spec::Service(s) => Some((i, s)),
+                Spec::Service(s) => Some((i, &**s)),
                 _ => None,
             })
     }
@@ -386,7 +387,7 @@ impl<'a> Index<'a> {
     pub fn http_routes(&self) -> impl Iterator<Item = (usize, &'a HttpRouteSpec)> + '_ {
         self.of_kind(KnownKind::HttpRoute)
             .filter_map(|i| match &self.manifests[i].spec {
-                Spec::HttpRoute(s) => Some((i, s)),
+                Spec::HttpRoute(s) => Some((i, &**s)),
                 _ => None,
             })
     }
@@ -404,13 +405,13 @@ impl<'a> Index<'a> {
             .collect();
         namespaces.insert(&self.mesh.root_namespace);
         for (_, entry) in self.service_entries() {
-            namespaces.extend(entry.export_to.iter().map(String::as_str));
+            namespaces.extend(entry.export_to.iter().map(Text::as_str));
         }
         for (_, service) in self.virtual_services() {
-            namespaces.extend(service.export_to.iter().map(String::as_str));
+            namespaces.extend(service.export_to.iter().map(Text::as_str));
         }
         for (_, rule) in self.destination_rules() {
-            namespaces.extend(rule.export_to.iter().map(String::as_str));
+            namespaces.extend(rule.export_to.iter().map(Text::as_str));
         }
         namespaces.retain(|n| !matches!(*n, "." | "*" | "~"));
         namespaces
@@ -453,10 +454,10 @@ impl<'a> Index<'a> {
 
     /// The Gateway servers that serve one of these (resolved) hosts
     /// ([`super::hops::serves_any`]), as (Gateway, position in its `servers`), sorted.
-    pub fn servers_serving(&self, hosts_: &[String]) -> Vec<(usize, usize)> {
+    pub fn servers_serving(&self, hosts_: &[impl AsRef<str>]) -> Vec<(usize, usize)> {
         let mut found: Vec<(usize, usize)> = hosts_
             .iter()
-            .flat_map(|h| self.server_hosts.intersecting(h))
+            .flat_map(|h| self.server_hosts.intersecting(h.as_ref()))
             .collect();
         found.sort_unstable();
         found.dedup();

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use foldhash::{HashMap, HashMapExt};
 
 use super::{Index, MESH_GATEWAY};
-use crate::manifest::VirtualService;
+use crate::manifest::{Text, VirtualService};
 use crate::rules::hosts;
 
 /// How the input shows that the sidecars of a namespace send traffic to a host.
@@ -68,7 +68,7 @@ impl Reaching {
 impl Index<'_> {
     /// The namespaces named in an `exportTo` list: `.` is the owner's namespace; `*` and
     /// `~` name none.
-    pub fn named_in_export_to(export_to: &[String], owner: &str) -> Vec<String> {
+    pub fn named_in_export_to(export_to: &[Text], owner: &str) -> Vec<String> {
         export_targets(export_to, owner)
             .map(str::to_owned)
             .collect()
@@ -220,7 +220,7 @@ impl ReachIndex {
 }
 
 /// [`Index::named_in_export_to`], borrowed.
-fn export_targets<'s>(export_to: &'s [String], owner: &'s str) -> impl Iterator<Item = &'s str> {
+fn export_targets<'s>(export_to: &'s [Text], owner: &'s str) -> impl Iterator<Item = &'s str> {
     export_to
         .iter()
         .filter(|to| !matches!(to.as_str(), "*" | "~" | ""))
