@@ -5,7 +5,12 @@ Rows are read in order. A "floor:" row is what the rows after it are compared wi
 "subtracted:" row is a part of the next floor that is not the floor (the build floor's read of
 the resources it writes), so its time is taken off that floor; a "baseline:" row (the Python +
 Jinja2 baseline) is what the rows after it, up to the next floor, are compared with in the
-last column, as the baseline's time divided by theirs (how many times faster they are)."""
+last column, as the baseline's time divided by theirs (how many times faster they are).
+
+A "lower bound:" row is a part of the next floor measured directly (the build floor's parse of
+the policy). A subtraction that leaves less than it measured noise, not the floor: the floor
+is then shown as not measurable, and the rows after it are compared with the lower bound
+instead, which only overstates their ratios."""
 
 import json
 import os
@@ -33,25 +38,33 @@ def main() -> None:
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     floor = floor_min = baseline = None
-    subtract = subtract_min = 0.0
+    subtract = subtract_min = bound = bound_min = 0.0
     for result in times:
         name = result["command"]
         mean, fastest = result["mean"], result["min"]
         ratio = ratio_min = speedup = ""
         shown, shown_min = f"{mean:.2f}", f"{fastest:.2f}"
-        if name.startswith("subtracted"):
+        if name.startswith("lower bound"):
+            bound, bound_min = mean, fastest
+        elif name.startswith("subtracted"):
             subtract, subtract_min = mean, fastest
         elif name.startswith("floor"):
             floor, floor_min, baseline = mean - subtract, fastest - subtract_min, None
             if subtract:
                 shown = f"{mean:.2f} − {subtract:.2f} = {floor:.2f}"
                 shown_min = f"{fastest:.2f} − {subtract_min:.2f} = {floor_min:.2f}"
-            if floor <= 0 or floor_min <= 0:
+            if bound and (floor < bound or floor_min < bound_min):
+                # Less than a part of the floor measured on its own: the subtraction
+                # measures noise. Compare with that part instead, a floor lower than the
+                # real one.
+                shown += " (not measurable; the rows below are compared with the lower bound)"
+                floor, floor_min = bound, bound_min
+            elif floor <= 0 or floor_min <= 0:
                 # The part to subtract took longer alone than the whole floor: the
                 # subtraction measures noise, not the floor, so nothing is compared with it.
                 shown += " (not measurable)"
                 floor = floor_min = None
-            subtract = subtract_min = 0.0
+            subtract = subtract_min = bound = bound_min = 0.0
         elif floor:
             ratio = f"{mean / floor:.2f}x"
             ratio_min = f"{fastest / floor_min:.2f}x"
