@@ -110,7 +110,7 @@ pub fn compile_each<R: Send>(
     each: impl Fn(Compiled) -> R + Sync,
 ) -> Vec<R> {
     let pre_v1 = options.istio.networking_api() != crate::istio::NETWORKING_V1;
-    let each = |mut compiled: Compiled| {
+    let hand_over = |mut compiled: Compiled| {
         if pre_v1 {
             compiled.resource.use_pre_v1_api();
         }
@@ -144,12 +144,12 @@ pub fn compile_each<R: Send>(
         .collect();
     push_mesh_security(policy, &contexts, &mut mesh_wide);
     // The NetworkPolicies are large (every sidecar host's addresses): on every core too.
-    let mut out = crate::parallel::map_owned(mesh_wide, each);
+    let mut out = crate::parallel::map_owned(mesh_wide, hand_over);
     // Hosts compile independently of each other: on every core, in order.
     let hosts = crate::parallel::map(&contexts, |context| {
         host_resources(context)
             .into_iter()
-            .map(&each)
+            .map(hand_over)
             .collect::<Vec<R>>()
     });
     out.extend(hosts.into_iter().flatten());

@@ -60,7 +60,7 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// An object without what the API server sets: `status`, the [`SERVER_SET_METADATA`]
 /// fields and the [`LAST_APPLIED`] annotation (docs/diff.md).
-pub fn without_server_fields(mut object: Value) -> Value {
+fn without_server_fields(mut object: Value) -> Value {
     let Value::Object(fields) = &mut object else {
         return object;
     };
