@@ -189,3 +189,44 @@ fn per_host_layout_puts_template_extras_beside_their_host() {
         );
     }
 }
+
+/// `build -o` writes each file as its document is made, so a collision of two file names
+/// is found after others were written: the run must still leave the output directory as it
+/// was and no staging directory beside it.
+#[test]
+fn a_file_name_collision_found_while_writing_leaves_the_output_as_it_was() {
+    let out = scratch("layout-collision");
+    build_into(&out, &[]);
+    let before = tree(&out);
+    let templates = out.with_file_name("templates");
+    fs::create_dir_all(&templates).unwrap();
+    // One ConfigMap a host, each in its own namespace: valid for the cluster, but every
+    // one of them is `configmap-inventory.yaml` in the `files` layout.
+    fs::write(
+        templates.join("host-inventory.yaml.j2"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: inventory\n  \
+         namespace: \"{{ host.name | replace('.', '-') | replace('*', 'w') }}\"\n",
+    )
+    .unwrap();
+    let output = egressc(&[
+        "build",
+        "examples/egress.kdl",
+        "-o",
+        out.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("two documents would be written to `configmap-inventory.yaml`"),
+        "{stderr}"
+    );
+    assert_eq!(tree(&out), before);
+    let mut beside: Vec<String> = fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    beside.sort();
+    assert_eq!(beside, ["out", "templates"]);
+}

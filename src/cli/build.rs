@@ -1,11 +1,11 @@
 //! `egressc build`: policy files in, Istio manifests out, in the layout asked for.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::compile_args::{CompileArgs, compile_policy};
-use super::{Outcome, fail, leave, write_stdout_with};
+use super::compile_args::{Built, CompileArgs, compile_policy};
+use super::{Outcome, fail, write_stdout_with};
 use crate::diagnostic::render::Style;
 use crate::emit;
 use crate::render::layout::{self, Layout};
@@ -83,23 +83,40 @@ pub fn run(args: &BuildArgs, style: Style) -> Outcome {
         Err(outcome) => return outcome,
     };
     let Some(dir) = &args.output else {
-        let outcome = write_stdout_with(|out| layout::write_stream(out, &built.documents));
-        leave(built);
-        return outcome;
-    };
-    let files = match layout::files(&built.documents, layout) {
-        Ok(files) => files,
-        Err(error) => return fail(&error),
+        return write_stdout_with(|out| {
+            let mut stream = layout::StreamWriter::new(out);
+            built.write_in_parts(|part| stream.write(&part))
+        });
     };
     let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
-    if let Err(error) = emit::write_directory(&dir, &files) {
-        return fail(&error);
+    match write_directory(built, &dir, layout) {
+        Ok(count) => {
+            eprintln!("egressc: wrote {count} resources to {}", dir.display());
+            Outcome::Success
+        }
+        Err(error) => fail(&error),
     }
-    eprintln!(
-        "egressc: wrote {} resources to {}",
-        built.documents.len(),
-        dir.display()
-    );
-    leave((built, files));
-    Outcome::Success
+}
+
+/// Writes the documents into `dir` in `layout` as they are made, all or nothing: an error
+/// leaves `dir` as it was. Returns how many documents were written.
+fn write_directory(built: Built, dir: &Path, layout: Layout) -> Result<usize, String> {
+    let mut staging = emit::Staging::begin(dir).map_err(|error| error.to_string())?;
+    let mut arranger = layout::Arranger::new(layout);
+    let mut count = 0;
+    built.write_in_parts(|part| {
+        for document in part {
+            let file = arranger.place(document)?;
+            staging.write(&file).map_err(|error| error.to_string())?;
+            count += 1;
+        }
+        Ok::<(), String>(())
+    })?;
+    if let Some(kustomization) = arranger.finish() {
+        staging
+            .write(&kustomization)
+            .map_err(|error| error.to_string())?;
+    }
+    staging.finish().map_err(|error| error.to_string())?;
+    Ok(count)
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::check::SeverityArgs;
-use super::{Outcome, fail, load_policy};
+use super::{Outcome, fail, leave, load_policy};
 use crate::Loaded;
 use crate::compile::{self, MeshConfigFormat};
 use crate::diagnostic::render::{self as render_diagnostics, Style};
@@ -16,6 +16,7 @@ use crate::guard::{self, ReadDocument};
 use crate::manifest::Manifest;
 use crate::policy::{Policy, RuleLevel};
 use crate::render::{Document, Rendered};
+
 use crate::rules::{Level, Severities};
 use crate::source::Sources;
 use crate::target::{self, IstioVersion};
@@ -67,50 +68,92 @@ impl CompileArgs {
     }
 }
 
-/// What a successful run produced.
+/// What a successful run produced: the policy, judged, and the way to its documents.
 pub struct Built {
-    /// The policy and its sources, for commands that report against them.
+    loaded: Loaded,
+    documents: Documents,
+    /// The resources as the rules read them, kept to be let go of with the rest.
     #[allow(dead_code)]
-    pub loaded: Loaded,
-    /// What `build` writes, in order.
-    pub documents: Vec<Document>,
-    /// The documents as the rules read them, kept to be let go of with the rest.
-    #[allow(dead_code)]
-    pub judged: Vec<Manifest>,
+    judged: Vec<Manifest>,
+}
+
+/// Where a judged build's documents come from.
+enum Documents {
+    /// Written natively: compiled once more, a part at a time, when they are written.
+    Compiled(compile::Options),
+    /// Rendered by templates, held since they were judged.
+    Rendered(Vec<Document>),
+}
+
+/// Hosts compiled and written as one part of a native build's output: enough for every
+/// core to have work, few enough that their text is a small part of the output.
+const HOSTS_PER_PART: usize = 2048;
+
+impl Built {
+    /// Hands the documents `build` writes to `write`, in order, a part at a time. A native
+    /// build compiles and renders them again here: the rules judged the same resources
+    /// (compilation is deterministic), and a big output's text is never held whole beside
+    /// the rules' model. Stops at the first error of `write`.
+    pub fn write_in_parts<E>(
+        self,
+        write: impl FnMut(Vec<Document>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let Built {
+            loaded,
+            documents,
+            judged,
+        } = self;
+        // The rules are done with their model; the process ends soon and lets it go.
+        leave(judged);
+        let written = match documents {
+            Documents::Rendered(documents) => {
+                let mut write = write;
+                write(documents)
+            }
+            Documents::Compiled(options) => compile::compile_in_chunks(
+                loaded.policy.as_ref().expect("a policy loaded"),
+                options,
+                HOSTS_PER_PART,
+                |compiled| Document::from_resource(compiled.resource, compiled.host),
+                write,
+            ),
+        };
+        leave(loaded);
+        written
+    }
 }
 
 /// Loads, compiles, renders and guards the policy files, printing every diagnostic. Returns
-/// the documents `build` writes, or how the run ended (1 when a rule refuses them, 2 for
-/// invalid input, templates included).
+/// the judged build, or how the run ended (1 when a rule refuses it, 2 for invalid input,
+/// templates included).
 pub fn compile_policy(
     policies: &[PathBuf],
     args: &CompileArgs,
     style: Style,
 ) -> Result<Built, Outcome> {
     let mut prepared = prepare(policies, args, style)?;
-    // `build` needs only each document's text once the rules' model of it is made.
-    let mut read: Vec<ReadDocument> = if prepared.templates.is_some() {
+    if prepared.templates.is_some() {
         let rendered = prepared.compile_and_render(args.istio_version);
         stop_on_errors(&prepared.diagnostics, &prepared.loaded.sources, style)?;
-        crate::parallel::map_owned(rendered, ReadDocument::releasing)
-    } else {
-        // Without templates each resource is written and modelled as soon as it is
-        // compiled, so a big build never holds every resource in all three forms.
-        compile::compile_each(prepared.policy(), prepared.options, |compiled| {
-            ReadDocument::releasing(Rendered::natively(compiled))
-        })
-    };
-    let Prepared {
-        loaded,
-        severities,
-        mut diagnostics,
-        ..
-    } = prepared;
-    let judged = guard::judge_read(&mut read, &severities, &mut diagnostics);
-    report_judgement(&diagnostics, &loaded, style)?;
+        // `build` needs only each document's text once the rules' model of it is made.
+        let mut read = crate::parallel::map_owned(rendered, ReadDocument::releasing);
+        let judged = guard::judge_read(&mut read, &prepared.severities, &mut prepared.diagnostics);
+        report_judgement(&prepared.diagnostics, &prepared.loaded, style)?;
+        return Ok(Built {
+            loaded: prepared.loaded,
+            documents: Documents::Rendered(read.into_iter().map(|r| r.rendered.document).collect()),
+            judged,
+        });
+    }
+    // Each resource is made into the rules' model as soon as it is compiled, and let go of:
+    // it is compiled again to be written once the rules let it.
+    let modelled = compile::compile_each(prepared.policy(), prepared.options, guard::Modelled::of);
+    let modelled: Vec<guard::Modelled> = modelled.into_iter().flatten().collect();
+    let judged = guard::judge_modelled(modelled, &prepared.severities, &mut prepared.diagnostics);
+    report_judgement(&prepared.diagnostics, &prepared.loaded, style)?;
     Ok(Built {
-        loaded,
-        documents: read.into_iter().map(|r| r.rendered.document).collect(),
+        loaded: prepared.loaded,
+        documents: Documents::Compiled(prepared.options),
         judged,
     })
 }

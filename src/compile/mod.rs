@@ -102,13 +102,36 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
 
 /// [`compile`], handing each resource to `each` on the thread that compiled it, and
 /// returning what `each` made of them in the same order. A big build turns every resource
-/// into its text and the rules' model right there (`build`), so it never holds all of them
-/// compiled at once.
+/// into the rules' model right there (`build`), so it never holds all of them compiled at
+/// once.
 pub fn compile_each<R: Send>(
     policy: &Policy,
     options: Options,
     each: impl Fn(Compiled) -> R + Sync,
 ) -> Vec<R> {
+    let mut out = Vec::new();
+    let Ok(()) = compile_in_chunks(policy, options, usize::MAX, each, |chunk| {
+        if out.is_empty() {
+            out = chunk;
+        } else {
+            out.extend(chunk);
+        }
+        Ok::<(), std::convert::Infallible>(())
+    });
+    out
+}
+
+/// [`compile_each`] a part at a time: the mesh-wide resources, then the resources of
+/// `hosts_per_chunk` hosts after another, each part compiled on every core and handed to
+/// `take` in order before the next is compiled. `build` writes its output this way, so it
+/// never holds the text of every resource at once. Stops at the first error of `take`.
+pub fn compile_in_chunks<R: Send, E>(
+    policy: &Policy,
+    options: Options,
+    hosts_per_chunk: usize,
+    each: impl Fn(Compiled) -> R + Sync,
+    mut take: impl FnMut(Vec<R>) -> Result<(), E>,
+) -> Result<(), E> {
     let pre_v1 = options.istio.networking_api() != crate::istio::NETWORKING_V1;
     let hand_over = |mut compiled: Compiled| {
         if pre_v1 {
@@ -144,16 +167,25 @@ pub fn compile_each<R: Send>(
         .collect();
     push_mesh_security(policy, &contexts, &mut mesh_wide);
     // The NetworkPolicies are large (every sidecar host's addresses): on every core too.
-    let mut out = crate::parallel::map_owned(mesh_wide, hand_over);
+    let mut first = crate::parallel::map_owned(mesh_wide, hand_over);
     // Hosts compile independently of each other: on every core, in order.
-    let hosts = crate::parallel::map(&contexts, |context| {
-        host_resources(context)
-            .into_iter()
-            .map(hand_over)
-            .collect::<Vec<R>>()
-    });
-    out.extend(hosts.into_iter().flatten());
-    out
+    for hosts in contexts.chunks(hosts_per_chunk.max(1)) {
+        let compiled = crate::parallel::map(hosts, |context| {
+            host_resources(context)
+                .into_iter()
+                .map(hand_over)
+                .collect::<Vec<R>>()
+        });
+        let mut chunk = std::mem::take(&mut first);
+        chunk.reserve_exact(compiled.iter().map(Vec::len).sum());
+        chunk.extend(compiled.into_iter().flatten());
+        take(chunk)?;
+    }
+    if !first.is_empty() {
+        // A policy without hosts: only the mesh-wide resources.
+        take(first)?;
+    }
+    Ok(())
 }
 
 /// A host's resources, in the order the traffic meets them.

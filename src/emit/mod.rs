@@ -52,22 +52,88 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> EmitError + '_ {
 
 /// Replaces egressc's files in `dir` with `files`, keeping anything else that is there.
 pub fn write_directory(dir: &Path, files: &[RenderedFile]) -> Result<(), EmitError> {
-    let previous = owned_files(dir)?;
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io_at(parent))?;
-    let staging = sibling(dir, "new");
-    let result = stage(&staging, files).and_then(|()| match previous {
-        None => fs::rename(&staging, dir).map_err(io_at(dir)),
-        Some(previous) => swap(dir, &staging, files, &previous),
-    });
-    if result.is_err() {
-        // Best effort: the staging directory holds only what this run wrote.
-        let _ = fs::remove_dir_all(&staging);
+    let mut staging = Staging::begin(dir)?;
+    for file in files {
+        staging.write(file)?;
     }
-    result
+    staging.finish()
+}
+
+/// An output directory being written: files go into a staging directory beside it, which
+/// takes the place of egressc's files in it only when [`Staging::finish`] succeeds. Dropped
+/// before that (an error, a refused document), the staging directory is removed and `dir`
+/// is as it was. Files are handed over one at a time, so a big output need not be held
+/// whole in memory.
+pub struct Staging {
+    dir: PathBuf,
+    path: PathBuf,
+    /// What egressc wrote into `dir` last time; `None` when there is no `dir` yet.
+    previous: Option<Vec<String>>,
+    /// The files written, by path.
+    written: Vec<String>,
+    finished: bool,
+}
+
+impl Staging {
+    /// Checks that `dir` may be written (missing, empty, or egressc's) and creates the
+    /// staging directory beside it.
+    pub fn begin(dir: &Path) -> Result<Staging, EmitError> {
+        let previous = owned_files(dir)?;
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent).map_err(io_at(parent))?;
+        let path = sibling(dir, "new");
+        fs::create_dir(&path).map_err(io_at(&path))?;
+        Ok(Staging {
+            dir: dir.to_owned(),
+            path,
+            previous,
+            written: Vec::new(),
+            finished: false,
+        })
+    }
+
+    pub fn write(&mut self, file: &RenderedFile) -> Result<(), EmitError> {
+        let path = self.path.join(&file.name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io_at(parent))?;
+        }
+        fs::write(&path, &file.contents).map_err(io_at(&path))?;
+        self.written.push(file.name.clone());
+        Ok(())
+    }
+
+    /// Writes the marker, listing the files sorted, and puts the staging directory in
+    /// place of `dir`, keeping the files in `dir` that egressc did not write.
+    pub fn finish(mut self) -> Result<(), EmitError> {
+        self.written.sort_unstable();
+        let mut marker = String::from(
+            "# Files written by egressc. It replaces exactly these on its next run.\n",
+        );
+        for name in &self.written {
+            marker.push_str(name);
+            marker.push('\n');
+        }
+        let path = self.path.join(MARKER);
+        fs::write(&path, marker).map_err(io_at(&path))?;
+        match &self.previous {
+            None => fs::rename(&self.path, &self.dir).map_err(io_at(&self.dir))?,
+            Some(previous) => swap(&self.dir, &self.path, &self.written, previous)?,
+        }
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Best effort: the staging directory holds only what this run wrote.
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
 }
 
 /// The files egressc wrote into `dir` last time: `None` when `dir` does not exist or is
@@ -99,37 +165,18 @@ fn owned_files(dir: &Path) -> Result<Option<Vec<String>>, EmitError> {
     }
 }
 
-fn stage(staging: &Path, files: &[RenderedFile]) -> Result<(), EmitError> {
-    fs::create_dir(staging).map_err(io_at(staging))?;
-    for file in files {
-        let path = staging.join(&file.name);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(io_at(parent))?;
-        }
-        fs::write(&path, &file.contents).map_err(io_at(&path))?;
-    }
-    let mut marker =
-        String::from("# Files written by egressc. It replaces exactly these on its next run.\n");
-    for file in files {
-        marker.push_str(&file.name);
-        marker.push('\n');
-    }
-    let path = staging.join(MARKER);
-    fs::write(&path, marker).map_err(io_at(&path))
-}
-
 /// Moves the files egressc does not own from `dir` into the staging directory, then swaps
 /// the two directories. Any failure puts the moved files back and leaves `dir` as it was.
 fn swap(
     dir: &Path,
     staging: &Path,
-    files: &[RenderedFile],
+    written: &[String],
     previous: &[String],
 ) -> Result<(), EmitError> {
     let owned = Owned::new(
-        files
+        written
             .iter()
-            .map(|f| f.name.as_str())
+            .map(String::as_str)
             .chain(previous.iter().map(String::as_str))
             .chain([MARKER]),
     );

@@ -15,6 +15,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::manifest::Manifest;
 use crate::render::{self, Content, Origin, Rendered};
 use crate::rules::{self, Index, Severities};
+use crate::source::Span;
 
 /// Judges the compiled resources as the native writer renders them.
 pub fn guard(compiled: &[Compiled], severities: &Severities, diagnostics: &mut Diagnostics) {
@@ -39,15 +40,50 @@ pub fn judge(
     // Reading each document into the rules' model is independent work: on every core.
     let read = crate::parallel::map(rendered, |item| read(&item.document));
     let mut manifests = Vec::with_capacity(rendered.len());
-    let mut origins = Vec::with_capacity(rendered.len());
+    let mut causes = Vec::with_capacity(rendered.len());
     for (item, manifest) in rendered.iter().zip(read) {
         if let Some(manifest) = manifest {
             manifests.push(manifest);
-            origins.push(item);
+            causes.push(Cause::of(item));
         }
     }
     let templates = template_paths(rendered.iter());
-    judge_manifests(manifests, &origins, &templates, severities, diagnostics)
+    judge_manifests(manifests, &causes, &templates, severities, diagnostics)
+}
+
+/// The rules' model of a natively written resource and the policy declarations it came
+/// from: all the guard needs of it. `build` without templates judges these and compiles
+/// the resources again to write them, so the text of a big output is never held beside the
+/// model (compilation is deterministic: `tests/examples.rs` holds the two equal).
+pub struct Modelled {
+    manifest: Manifest,
+    origin: Vec<Span>,
+}
+
+impl Modelled {
+    /// `None` for kinds the rules do not read.
+    pub fn of(compiled: Compiled) -> Option<Modelled> {
+        manifest_of(&compiled.resource).map(|manifest| Modelled {
+            manifest,
+            origin: compiled.origin,
+        })
+    }
+}
+
+/// [`judge`] for natively written resources, from their models ([`Modelled::of`]).
+pub fn judge_modelled(
+    modelled: Vec<Modelled>,
+    severities: &Severities,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Manifest> {
+    let mut manifests = Vec::with_capacity(modelled.len());
+    let mut origins = Vec::with_capacity(modelled.len());
+    for Modelled { manifest, origin } in modelled {
+        manifests.push(manifest);
+        origins.push(origin);
+    }
+    let causes: Vec<Cause> = origins.iter().map(|spans| Cause::builtin(spans)).collect();
+    judge_manifests(manifests, &causes, "", severities, diagnostics)
 }
 
 /// A rendered document with the rules' model of it, for a caller that needs only the
@@ -79,14 +115,14 @@ pub fn judge_read(
 ) -> Vec<Manifest> {
     let templates = template_paths(read.iter().map(|r| &r.rendered));
     let mut manifests = Vec::with_capacity(read.len());
-    let mut origins: Vec<&Rendered> = Vec::with_capacity(read.len());
+    let mut causes = Vec::with_capacity(read.len());
     for ReadDocument { rendered, manifest } in read {
         if let Some(manifest) = manifest.take() {
             manifests.push(*manifest);
-            origins.push(rendered);
+            causes.push(Cause::of(rendered));
         }
     }
-    judge_manifests(manifests, &origins, &templates, severities, diagnostics)
+    judge_manifests(manifests, &causes, &templates, severities, diagnostics)
 }
 
 /// The rules' model of one document; `None` for kinds the rules do not read.
@@ -107,11 +143,44 @@ fn read(document: &render::Document) -> Option<Manifest> {
     }
 }
 
-/// Runs the rules over the manifests, each made from the document at the same place in
-/// `origins`, and reports the findings against the documents' causes.
+/// What a finding on a judged resource points at.
+struct Cause<'a> {
+    /// The policy declarations the resource came from.
+    spans: &'a [Span],
+    /// Who wrote its text, and the host a template wrote it for.
+    writer: &'a Origin,
+    host: Option<&'a str>,
+    /// The first line of the template that wrote it, when a template did.
+    template: Option<Span>,
+}
+
+impl<'a> Cause<'a> {
+    fn of(rendered: &'a Rendered) -> Cause<'a> {
+        Cause {
+            spans: &rendered.origin,
+            writer: &rendered.document.origin,
+            host: rendered.document.host.as_deref(),
+            template: rendered.template,
+        }
+    }
+
+    /// A resource egressc's own writer writes.
+    fn builtin(spans: &'a [Span]) -> Cause<'a> {
+        const BUILTIN: &Origin = &Origin::Builtin;
+        Cause {
+            spans,
+            writer: BUILTIN,
+            host: None,
+            template: None,
+        }
+    }
+}
+
+/// Runs the rules over the manifests, each made from the resource of the cause at the same
+/// place in `causes`, and reports the findings against those causes.
 fn judge_manifests(
     manifests: Vec<Manifest>,
-    origins: &[&Rendered],
+    causes: &[Cause],
     templates: &str,
     severities: &Severities,
     diagnostics: &mut Diagnostics,
@@ -119,8 +188,8 @@ fn judge_manifests(
     let index = Index::new(&manifests, "default", None);
     for finding in rules::run(&index, severities) {
         let resource = &manifests[finding.resource].id;
-        let item = origins[finding.resource];
-        let written_by = match (&item.document.origin, &item.document.host) {
+        let cause = &causes[finding.resource];
+        let written_by = match (cause.writer, cause.host) {
             (Origin::Builtin, _) => String::new(),
             (Origin::Template(path), Some(host)) => {
                 format!(", written by template `{path}` for host `{host}`")
@@ -135,15 +204,15 @@ fn judge_manifests(
                 finding.message
             ),
         );
-        let origin = &item.origin;
+        let origin = cause.spans;
         if let Some(&span) = origin.first() {
             diagnostic = diagnostic.primary(span, format!("produces {resource}"));
         }
-        if let Some(template) = item.template {
+        if let Some(template) = cause.template {
             diagnostic = diagnostic.secondary(template, format!("this template writes {resource}"));
         }
         for &related in &finding.related {
-            if let Some(&span) = origins[related].origin.first()
+            if let Some(&span) = causes[related].spans.first()
                 && origin.first() != Some(&span)
             {
                 diagnostic =
@@ -161,7 +230,7 @@ fn judge_manifests(
         );
         // egressc's own resource can break because a template changed what it refers to (a
         // renamed Gateway): name the templates, since the finding cannot point at them.
-        if item.template.is_none() && !templates.is_empty() {
+        if cause.template.is_none() && !templates.is_empty() {
             help.push_str("\nthis build's templates may have changed what it refers to: ");
             help.push_str(templates);
         }

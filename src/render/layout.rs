@@ -44,48 +44,119 @@ pub fn write_stream(
     out: &mut (impl std::io::Write + ?Sized),
     documents: &[Document],
 ) -> std::io::Result<()> {
-    for (index, document) in documents.iter().enumerate() {
-        if index > 0 {
-            out.write_all(b"---\n")?;
+    StreamWriter::new(out).write(documents)
+}
+
+/// Writes one stream from documents handed over a part at a time (`build` compiles its
+/// output in parts).
+pub struct StreamWriter<'a, W: std::io::Write + ?Sized> {
+    out: &'a mut W,
+    started: bool,
+}
+
+impl<'a, W: std::io::Write + ?Sized> StreamWriter<'a, W> {
+    pub fn new(out: &'a mut W) -> Self {
+        StreamWriter {
+            out,
+            started: false,
         }
-        out.write_all(document.yaml.as_bytes())?;
     }
-    Ok(())
+
+    /// Appends the documents to the stream, each after a `---` but the stream's first.
+    pub fn write(&mut self, documents: &[Document]) -> std::io::Result<()> {
+        for document in documents {
+            if self.started {
+                self.out.write_all(b"---\n")?;
+            }
+            self.started = true;
+            self.out.write_all(document.yaml.as_bytes())?;
+        }
+        Ok(())
+    }
 }
 
 /// The files of a directory layout (`files`, `kustomize` or `per-host`), sorted by path.
 /// Fails, naming both documents, when two would be written to one file.
 pub fn files(documents: &[Document], layout: Layout) -> Result<Vec<RenderedFile>, String> {
-    let mut by_path: BTreeMap<String, &Document> = BTreeMap::new();
-    for document in documents {
-        let path = match layout {
-            Layout::PerHost => format!("{}/{}", directory_of(document), file_name(document)),
-            Layout::Stream | Layout::Files | Layout::Kustomize => file_name(document),
-        };
-        if let Some(first) = by_path.insert(path.clone(), document) {
-            return Err(format!(
-                "two documents would be written to `{path}`: {} `{}` ({}) and {} `{}` ({}); \
-                 give them different names",
-                first.kind,
-                first.name,
-                describe(first),
-                document.kind,
-                document.name,
-                describe(document)
-            ));
+    let mut arranger = Arranger::new(layout);
+    let mut files = documents
+        .iter()
+        .map(|document| arranger.place(document.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    files.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    files.extend(arranger.finish());
+    Ok(files)
+}
+
+/// Places the documents of a directory layout into their files one at a time, as `build`
+/// writes them, remembering only each file's path and what the kustomization says of it.
+pub struct Arranger {
+    layout: Layout,
+    placed: BTreeMap<String, Placed>,
+}
+
+/// What is remembered of a placed document.
+struct Placed {
+    /// `Kind `name` (who wrote it)`, for naming it when another document wants its file.
+    described: String,
+    /// The tool that takes it when it is not for kubectl: the kustomization says so.
+    installed_by: Option<&'static str>,
+}
+
+impl Arranger {
+    pub fn new(layout: Layout) -> Arranger {
+        Arranger {
+            layout,
+            placed: BTreeMap::new(),
         }
     }
-    let mut files: Vec<RenderedFile> = by_path
-        .iter()
-        .map(|(path, document)| RenderedFile {
-            name: path.clone(),
-            contents: document.yaml.clone(),
+
+    /// The document's file. Fails, naming both documents, when an earlier one was placed
+    /// in the same file.
+    pub fn place(&mut self, document: Document) -> Result<RenderedFile, String> {
+        let path = match self.layout {
+            Layout::PerHost => format!("{}/{}", directory_of(&document), file_name(&document)),
+            Layout::Stream | Layout::Files | Layout::Kustomize => file_name(&document),
+        };
+        let described = format!(
+            "{} `{}` ({})",
+            document.kind,
+            document.name,
+            describe(&document)
+        );
+        if let Some(first) = self.placed.get(&path) {
+            return Err(format!(
+                "two documents would be written to `{path}`: {} and {described}; \
+                 give them different names",
+                first.described
+            ));
+        }
+        let installed_by = if document.is_cluster_resource() {
+            None
+        } else if document.kind == HELM_VALUES_KIND {
+            Some("`helm install -f` (istiod chart)")
+        } else {
+            Some("`istioctl install -f`")
+        };
+        self.placed.insert(
+            path.clone(),
+            Placed {
+                described,
+                installed_by,
+            },
+        );
+        Ok(RenderedFile {
+            name: path,
+            contents: document.yaml,
         })
-        .collect();
-    if matches!(layout, Layout::Kustomize | Layout::PerHost) {
-        files.push(kustomization(&by_path));
     }
-    Ok(files)
+
+    /// The file that completes the layout once every document is placed: the
+    /// kustomization, for `kustomize` and `per-host`.
+    pub fn finish(self) -> Option<RenderedFile> {
+        matches!(self.layout, Layout::Kustomize | Layout::PerHost)
+            .then(|| kustomization(&self.placed))
+    }
 }
 
 fn describe(document: &Document) -> String {
@@ -121,18 +192,13 @@ fn directory_of(document: &Document) -> String {
 
 /// Lists the cluster resources for `kubectl apply -k`. Install inputs (the IstioOperator for
 /// `istioctl install -f`, chart values for `helm install -f`) are left out, and it says why.
-fn kustomization(by_path: &BTreeMap<String, &Document>) -> RenderedFile {
+fn kustomization(placed: &BTreeMap<String, Placed>) -> RenderedFile {
     let mut resources = Vec::new();
     let mut contents = String::from("# Generated by egressc; do not edit.\n");
-    for (path, document) in by_path {
-        if document.is_cluster_resource() {
+    for (path, placed) in placed {
+        let Some(tool) = placed.installed_by else {
             resources.push(serde_json::Value::String(path.clone()));
             continue;
-        }
-        let tool = if document.kind == HELM_VALUES_KIND {
-            "`helm install -f` (istiod chart)"
-        } else {
-            "`istioctl install -f`"
         };
         let _ = writeln!(
             contents,
