@@ -114,7 +114,13 @@ impl Built {
                 loaded.policy.as_ref().expect("a policy loaded"),
                 options,
                 HOSTS_PER_PART,
-                |compiled| Document::from_resource(compiled.resource, compiled.host),
+                |compiled| {
+                    // Only the text is written: the typed resource goes on the thread
+                    // that wrote it.
+                    let mut document = Document::from_resource(compiled.resource, compiled.host);
+                    document.release();
+                    document
+                },
                 write,
             ),
         };
