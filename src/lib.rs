@@ -12,6 +12,12 @@
 //! [`target`] says what the target Istio release can do; [`templates`] renders the kinds a
 //! platform overrides, and the guard judges what they wrote with everything else.
 //!
+//! Without templates the guard does not need the text: it judges the rules' model of each
+//! compiled resource ([`guard::Modelled`]), and once it lets the build through, the policy is
+//! compiled again and rendered and emitted a part at a time
+//! ([`compile::compile_in_chunks`]). Compilation is deterministic, so what is written is
+//! what was judged, and a big output's text is never held beside the rules' model.
+//!
 //! `check` judges manifests anyone wrote with the same rules ([`check`]):
 //!
 //! ```text
