@@ -56,10 +56,10 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
         .collect();
     // The mesh VirtualServices (positions in `mesh`) by host, so that each host is compared
     // only with the hosts it overlaps.
-    let mut by_host: HostMap<usize> = HostMap::default();
+    let mut by_host: HostMap<'_, usize> = HostMap::default();
     for (position, service) in mesh.iter().enumerate() {
         for host in &service.hosts {
-            by_host.insert(host.clone(), position);
+            by_host.insert(host.as_str(), position);
         }
     }
     for mine in &mesh {

@@ -10,21 +10,24 @@
 //! that end in `x`: a range of the patterns sorted by their reversal. The answers are those
 //! of [`hosts::covers`] and [`hosts::intersect`].
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use foldhash::{HashMap, HashMapExt};
 
 use super::hosts;
 
+/// Patterns are borrowed where the caller can lend them (`'p`, the input the rules read):
+/// a map of every host of a big input would otherwise hold each name twice more.
 #[derive(Debug)]
-pub struct HostMap<T> {
+pub struct HostMap<'p, T> {
     /// Each distinct pattern, as written, and the values under it in the order added.
-    patterns: Vec<(String, Vec<T>)>,
+    patterns: Vec<(Cow<'p, str>, Vec<T>)>,
     /// Positions in `patterns` by pattern.
-    by_pattern: HashMap<String, usize>,
+    by_pattern: HashMap<Cow<'p, str>, usize>,
     /// Positions of `*.`-wildcards by the suffix they match: `.example.com` for
     /// `*.example.com`.
-    by_suffix: HashMap<String, usize>,
+    by_suffix: HashMap<Cow<'p, str>, usize>,
     /// Positions of the other wildcard patterns, checked one by one.
     other_wildcards: Vec<usize>,
     /// Every pattern's bytes reversed, with its position, sorted: built on the first question
@@ -32,8 +35,8 @@ pub struct HostMap<T> {
     reversed: OnceLock<Vec<(Vec<u8>, usize)>>,
 }
 
-impl<T> Default for HostMap<T> {
-    fn default() -> HostMap<T> {
+impl<T> Default for HostMap<'_, T> {
+    fn default() -> Self {
         HostMap {
             patterns: Vec::new(),
             by_pattern: HashMap::new(),
@@ -44,17 +47,22 @@ impl<T> Default for HostMap<T> {
     }
 }
 
-impl<T: Copy + Ord> HostMap<T> {
+impl<'p, T: Copy + Ord> HostMap<'p, T> {
     /// Adds a value under a pattern. Values of one pattern keep the order they were added in.
-    pub fn insert(&mut self, pattern: String, value: T) {
-        if let Some(&at) = self.by_pattern.get(&pattern) {
+    pub fn insert(&mut self, pattern: impl Into<Cow<'p, str>>, value: T) {
+        let pattern = pattern.into();
+        if let Some(&at) = self.by_pattern.get(pattern.as_ref()) {
             self.patterns[at].1.push(value);
             return;
         }
         let at = self.patterns.len();
         match pattern.strip_prefix('*') {
             Some(suffix) if suffix.starts_with('.') => {
-                self.by_suffix.insert(suffix.to_owned(), at);
+                let suffix = match &pattern {
+                    Cow::Borrowed(pattern) => Cow::Borrowed(&pattern[1..]),
+                    Cow::Owned(_) => Cow::Owned(suffix.to_owned()),
+                };
+                self.by_suffix.insert(suffix, at);
             }
             Some(_) => self.other_wildcards.push(at),
             None => {}
@@ -89,7 +97,7 @@ impl<T: Copy + Ord> HostMap<T> {
         }
         for &pattern in &self.other_wildcards {
             let (written, values) = &self.patterns[pattern];
-            if written != host && hosts::covers(written, host) {
+            if written.as_ref() != host && hosts::covers(written, host) {
                 out.push((written.len(), values.as_slice()));
             }
         }
@@ -159,10 +167,15 @@ impl<T: Copy + Ord> HostMap<T> {
 mod tests {
     use super::*;
 
-    fn map(patterns: &[&str]) -> HostMap<usize> {
+    fn map<'p>(patterns: &[&'p str]) -> HostMap<'p, usize> {
         let mut map = HostMap::default();
-        for (i, pattern) in patterns.iter().enumerate() {
-            map.insert((*pattern).to_owned(), i);
+        for (i, &pattern) in patterns.iter().enumerate() {
+            // Owned and borrowed patterns answer alike.
+            if i % 2 == 0 {
+                map.insert(pattern, i);
+            } else {
+                map.insert(pattern.to_owned(), i);
+            }
         }
         map
     }

@@ -27,21 +27,22 @@ use crate::manifest::Gateway;
 
 /// A Gateway's server hosts as a VirtualService namespace sees them: the host names it may
 /// bind to, and the hosts that the namespace part keeps from it (with that part).
-struct Admitted {
-    hosts: Vec<String>,
+/// Borrowed from the Gateway: one is made for every Gateway and namespace that binds it.
+struct Admitted<'a> {
+    hosts: Vec<&'a str>,
     refused: Vec<String>,
     /// `hosts` as a map, so a Gateway with thousands of hosts is not read per VirtualService
     /// host.
-    lookup: HostMap<()>,
+    lookup: HostMap<'a, ()>,
 }
 
-impl Admitted {
+impl Admitted<'_> {
     fn accepts(&self, host: &str) -> bool {
         !self.lookup.intersecting(host).is_empty()
     }
 }
 
-fn admitted(gateway: &Gateway, gateway_namespace: &str, vs_namespace: &str) -> Admitted {
+fn admitted<'a>(gateway: &'a Gateway, gateway_namespace: &str, vs_namespace: &str) -> Admitted<'a> {
     let mut out = Admitted {
         hosts: Vec::new(),
         refused: Vec::new(),
@@ -49,7 +50,7 @@ fn admitted(gateway: &Gateway, gateway_namespace: &str, vs_namespace: &str) -> A
     };
     for host in gateway.servers.iter().flat_map(|s| &s.hosts) {
         match host.split_once('/') {
-            None => out.hosts.push(host.to_string()),
+            None => out.hosts.push(host),
             Some((namespace, name)) => {
                 let namespace = if namespace == "." {
                     gateway_namespace
@@ -57,7 +58,7 @@ fn admitted(gateway: &Gateway, gateway_namespace: &str, vs_namespace: &str) -> A
                     namespace
                 };
                 if namespace == "*" || namespace == vs_namespace {
-                    out.hosts.push(name.to_owned());
+                    out.hosts.push(name);
                 } else {
                     out.refused.push(format!("{namespace}/{name}"));
                 }
@@ -66,8 +67,8 @@ fn admitted(gateway: &Gateway, gateway_namespace: &str, vs_namespace: &str) -> A
     }
     out.hosts.retain(|h| !h.is_empty());
     out.hosts.dedup();
-    for host in &out.hosts {
-        out.lookup.insert(host.clone(), ());
+    for &host in &out.hosts {
+        out.lookup.insert(host, ());
     }
     out
 }

@@ -67,9 +67,9 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
         }
         let mesh_routes = routes_at(index, i, vs, MESH_GATEWAY);
         // The VirtualService's hosts as a map: one VirtualService may route thousands.
-        let mut own_host_map: HostMap<()> = HostMap::default();
+        let mut own_host_map: HostMap<'_, ()> = HostMap::default();
         for host in &own_hosts {
-            own_host_map.insert(host.clone(), ());
+            own_host_map.insert(host.as_str(), ());
         }
         for (reference, gateway, gateway_routes) in &egress {
             let gateway_ref = gateway.map(|(_, g)| g);

@@ -27,7 +27,7 @@ use crate::manifest::{Destination, Spec, VirtualService};
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
     // DestinationRules by the subsets they define, then by host: the egress recipes give the
     // gateway's Service a rule per external host, and each route needs only one of them.
-    let mut by_subset: HashMap<&str, HostMap<usize>> = HashMap::new();
+    let mut by_subset: HashMap<&str, HostMap<'_, usize>> = HashMap::new();
     for (r, rule) in index.destination_rules() {
         if rule.host.is_empty() {
             continue;
@@ -36,7 +36,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             by_subset
                 .entry(subset.name.as_str())
                 .or_default()
-                .insert(hosts::resolve(&rule.host, index.namespace(r)), r);
+                .insert(hosts::resolve_borrowed(&rule.host, index.namespace(r)), r);
         }
     }
     for (i, vs) in index.virtual_services() {

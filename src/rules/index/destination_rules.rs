@@ -43,7 +43,11 @@ impl Index<'_> {
 /// The rules (of those `counts` keeps) whose host is the most specific match for `host`, in
 /// input order: those for exactly `host`, else those of the longest wildcard that covers it
 /// (of two such wildcards of one length, the one with the earlier rule).
-fn most_specific(rules: &HostMap<usize>, host: &str, counts: impl Fn(usize) -> bool) -> Vec<usize> {
+fn most_specific(
+    rules: &HostMap<'_, usize>,
+    host: &str,
+    counts: impl Fn(usize) -> bool,
+) -> Vec<usize> {
     let exact: Vec<usize> = rules
         .exact(host)
         .iter()

@@ -118,17 +118,17 @@ pub struct Index<'a> {
     // The lookup tables below are built once, so that a rule asking about every route or
     // host does not scan the whole input for each (which made the rules quadratic).
     /// ServiceEntries by resolved host.
-    entry_hosts: HostMap<usize>,
+    entry_hosts: HostMap<'a, usize>,
     /// VirtualServices by resolved host.
-    virtual_service_hosts: HostMap<usize>,
+    virtual_service_hosts: HostMap<'a, usize>,
     /// DestinationRules by resolved host.
-    rule_hosts: HostMap<usize>,
+    rule_hosts: HostMap<'a, usize>,
     /// DestinationRules without `workloadSelector`, by namespace, then resolved host: where
     /// [`Index::destination_rules_for`] looks.
-    namespace_rules: HashMap<String, HostMap<usize>>,
+    namespace_rules: HashMap<String, HostMap<'a, usize>>,
     /// Gateway servers, as (Gateway, position in its `servers`), by server host (without
     /// its `namespace/` part).
-    server_hosts: HostMap<(usize, usize)>,
+    server_hosts: HostMap<'a, (usize, usize)>,
     /// Gateways by `namespace/name` (the first, as a scan would find).
     gateways_by_reference: HashMap<String, usize>,
     /// Gateways by address: the position of a `&Gateway` a caller hands in.
@@ -205,30 +205,33 @@ impl<'a> Index<'a> {
     /// The tables by host: ServiceEntries, VirtualServices and DestinationRules by resolved
     /// host, Gateway servers by server host.
     fn build_host_tables(&mut self) {
+        // The tables borrow the hosts as written from the input where they can: most are
+        // FQDNs, and a copy of each in every table would be most of the tables.
         let mut entry_hosts = HostMap::default();
         for (i, entry) in self.service_entries() {
             let namespace = self.namespace(i);
             for host in &entry.hosts {
-                entry_hosts.insert(hosts::resolve(host, namespace), i);
+                entry_hosts.insert(hosts::resolve_borrowed(host, namespace), i);
             }
         }
         let mut virtual_service_hosts = HostMap::default();
         for (i, vs) in self.virtual_services() {
             let namespace = self.namespace(i);
             for host in vs.hosts.iter().filter(|h| !h.is_empty()) {
-                virtual_service_hosts.insert(hosts::resolve(host, namespace), i);
+                virtual_service_hosts.insert(hosts::resolve_borrowed(host, namespace), i);
             }
         }
         let mut rule_hosts = HostMap::default();
         let mut namespace_rules: HashMap<String, HostMap<usize>> = HashMap::new();
         for (i, rule) in self.destination_rules() {
             let namespace = self.namespace(i);
-            let host = hosts::resolve(&rule.host, namespace);
+            let host = hosts::resolve_borrowed(&rule.host, namespace);
             if rule.workload_selector.is_none() {
-                namespace_rules
-                    .entry(namespace.to_owned())
-                    .or_default()
-                    .insert(host.clone(), i);
+                let rules = match namespace_rules.get_mut(namespace) {
+                    Some(rules) => rules,
+                    None => namespace_rules.entry(namespace.to_owned()).or_default(),
+                };
+                rules.insert(host.clone(), i);
             }
             rule_hosts.insert(host, i);
         }
@@ -236,7 +239,7 @@ impl<'a> Index<'a> {
         for (g, gateway) in self.gateways() {
             for (position, server) in gateway.servers.iter().enumerate() {
                 for host in &server.hosts {
-                    server_hosts.insert(super::hops::server_host(host).to_owned(), (g, position));
+                    server_hosts.insert(super::hops::server_host(host), (g, position));
                 }
             }
         }
