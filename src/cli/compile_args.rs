@@ -153,9 +153,18 @@ pub fn compile_policy(
     }
     // Each resource is made into the rules' model as soon as it is compiled, and let go of:
     // it is compiled again to be written once the rules let it.
-    let modelled = compile::compile_each(prepared.policy(), prepared.options, guard::Modelled::of);
-    let modelled: Vec<guard::Modelled> = modelled.into_iter().flatten().collect();
-    let judged = guard::judge_modelled(modelled, &prepared.severities, &mut prepared.diagnostics);
+    let mut models = guard::Models::default();
+    let Ok(()) = compile::compile_in_chunks(
+        prepared.policy(),
+        prepared.options,
+        HOSTS_PER_PART,
+        guard::Modelled::of,
+        |part| {
+            models.extend(part);
+            Ok::<(), std::convert::Infallible>(())
+        },
+    );
+    let judged = guard::judge_models(models, &prepared.severities, &mut prepared.diagnostics);
     report_judgement(&prepared.diagnostics, &prepared.loaded, style)?;
     Ok(Built {
         loaded: prepared.loaded,

@@ -97,34 +97,26 @@ impl HostContext<'_> {
 /// namespace), then each host (sorted by name) with its resources in the order the traffic
 /// meets them.
 pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
-    compile_each(policy, options, |compiled| compiled)
-}
-
-/// [`compile`], handing each resource to `each` on the thread that compiled it, and
-/// returning what `each` made of them in the same order. A big build turns every resource
-/// into the rules' model right there (`build`), so it never holds all of them compiled at
-/// once.
-pub fn compile_each<R: Send>(
-    policy: &Policy,
-    options: Options,
-    each: impl Fn(Compiled) -> R + Sync,
-) -> Vec<R> {
     let mut out = Vec::new();
-    let Ok(()) = compile_in_chunks(policy, options, usize::MAX, each, |chunk| {
-        if out.is_empty() {
-            out = chunk;
-        } else {
-            out.extend(chunk);
-        }
-        Ok::<(), std::convert::Infallible>(())
-    });
+    let Ok(()) = compile_in_chunks(
+        policy,
+        options,
+        usize::MAX,
+        |compiled| compiled,
+        |all| {
+            out = all;
+            Ok::<(), std::convert::Infallible>(())
+        },
+    );
     out
 }
 
-/// [`compile_each`] a part at a time: the mesh-wide resources, then the resources of
-/// `hosts_per_chunk` hosts after another, each part compiled on every core and handed to
-/// `take` in order before the next is compiled. `build` writes its output this way, so it
-/// never holds the text of every resource at once. Stops at the first error of `take`.
+/// [`compile`] a part at a time: the mesh-wide resources, then the resources of
+/// `hosts_per_chunk` hosts after another, each part compiled on every core, each resource
+/// handed to `each` on the thread that compiled it, and what `each` made of a part handed
+/// to `take`, in order, before the next part is compiled. `build` makes the rules' model of
+/// each resource this way, and later its text, so it never holds every resource in either
+/// form twice. Stops at the first error of `take`.
 pub fn compile_in_chunks<R: Send, E>(
     policy: &Policy,
     options: Options,

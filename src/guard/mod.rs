@@ -70,18 +70,36 @@ impl Modelled {
     }
 }
 
+/// The models of a build's resources, gathered a part at a time as they are compiled
+/// ([`crate::compile::compile_in_chunks`]), so that no list of every model is ever copied.
+#[derive(Default)]
+pub struct Models {
+    manifests: Vec<Manifest>,
+    origins: Vec<Vec<Span>>,
+}
+
+impl Models {
+    /// Adds a part's models, in order (`None` for kinds the rules do not read).
+    pub fn extend(&mut self, part: Vec<Option<Modelled>>) {
+        for Modelled { manifest, origin } in part.into_iter().flatten() {
+            self.manifests.push(manifest);
+            self.origins.push(origin);
+        }
+    }
+}
+
 /// [`judge`] for natively written resources, from their models ([`Modelled::of`]).
-pub fn judge_modelled(
-    modelled: Vec<Modelled>,
+pub fn judge_models(
+    models: Models,
     severities: &Severities,
     diagnostics: &mut Diagnostics,
 ) -> Vec<Manifest> {
-    let mut manifests = Vec::with_capacity(modelled.len());
-    let mut origins = Vec::with_capacity(modelled.len());
-    for Modelled { manifest, origin } in modelled {
-        manifests.push(manifest);
-        origins.push(origin);
-    }
+    let Models {
+        mut manifests,
+        origins,
+    } = models;
+    // Held while the rules run: without the room the list grew into.
+    manifests.shrink_to_fit();
     let causes: Vec<Cause> = origins.iter().map(|spans| Cause::builtin(spans)).collect();
     judge_manifests(manifests, &causes, "", severities, diagnostics)
 }
