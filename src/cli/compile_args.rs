@@ -16,7 +16,6 @@ use crate::guard::{self, ReadDocument};
 use crate::manifest::Manifest;
 use crate::policy::{Policy, RuleLevel};
 use crate::render::{Document, Rendered};
-
 use crate::rules::{Level, Severities};
 use crate::source::Sources;
 use crate::target::{self, IstioVersion};
@@ -73,7 +72,6 @@ pub struct Built {
     loaded: Loaded,
     documents: Documents,
     /// The resources as the rules read them, kept to be let go of with the rest.
-    #[allow(dead_code)]
     judged: Vec<Manifest>,
 }
 
@@ -85,8 +83,9 @@ enum Documents {
     Rendered(Vec<Document>),
 }
 
-/// Hosts compiled and written as one part of a native build's output: enough for every
-/// core to have work, few enough that their text is a small part of the output.
+/// Hosts compiled as one part of a native build, both when it is modelled for the rules and
+/// when it is written: enough for every core to have work, few enough that one part's
+/// resources and text are a small part of the whole.
 const HOSTS_PER_PART: usize = 2048;
 
 impl Built {
@@ -96,7 +95,7 @@ impl Built {
     /// the rules' model. Stops at the first error of `write`.
     pub fn write_in_parts<E>(
         self,
-        write: impl FnMut(Vec<Document>) -> Result<(), E>,
+        mut write: impl FnMut(Vec<Document>) -> Result<(), E>,
     ) -> Result<(), E> {
         let Built {
             loaded,
@@ -106,10 +105,7 @@ impl Built {
         // The rules are done with their model; the process ends soon and lets it go.
         leave(judged);
         let written = match documents {
-            Documents::Rendered(documents) => {
-                let mut write = write;
-                write(documents)
-            }
+            Documents::Rendered(documents) => write(documents),
             Documents::Compiled(options) => compile::compile_in_chunks(
                 loaded.policy.as_ref().expect("a policy loaded"),
                 options,
