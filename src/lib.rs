@@ -13,8 +13,8 @@
 //! platform overrides, and the guard judges what they wrote with everything else.
 //!
 //! Without templates the guard does not need the text: it judges the rules' model of each
-//! compiled resource ([`guard::Modelled`]), and once it lets the build through, the policy is
-//! compiled again and rendered and emitted a part at a time
+//! compiled resource ([`guard::judge_compiled`]), and once it lets the build through, the
+//! policy is compiled again and rendered and emitted a part at a time
 //! ([`compile::compile_in_chunks`]). Compilation is deterministic, so what is written is
 //! what was judged, and a big output's text is never held beside the rules' model.
 //!

@@ -149,18 +149,13 @@ pub fn compile_policy(
     }
     // Each resource is made into the rules' model as soon as it is compiled, and let go of:
     // it is compiled again to be written once the rules let it.
-    let mut models = guard::Models::default();
-    let Ok(()) = compile::compile_in_chunks(
-        prepared.policy(),
+    let judged = guard::judge_compiled(
+        prepared.loaded.policy.as_ref().expect("a policy loaded"),
         prepared.options,
         HOSTS_PER_PART,
-        guard::Modelled::of,
-        |part| {
-            models.extend(part);
-            Ok::<(), std::convert::Infallible>(())
-        },
+        &prepared.severities,
+        &mut prepared.diagnostics,
     );
-    let judged = guard::judge_models(models, &prepared.severities, &mut prepared.diagnostics);
     report_judgement(&prepared.diagnostics, &prepared.loaded, style)?;
     Ok(Built {
         loaded: prepared.loaded,
@@ -209,10 +204,6 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn policy(&self) -> &Policy {
-        self.loaded.policy.as_ref().expect("a policy loaded")
-    }
-
     /// Every resource compiled, and rendered by the templates or the native writer; template
     /// errors go to the diagnostics.
     fn compile_and_render(&mut self, istio: IstioVersion) -> Vec<Rendered> {

@@ -10,9 +10,12 @@ mod manifest;
 
 pub use manifest::manifest_of;
 
-use crate::compile::Compiled;
+use std::convert::Infallible;
+
+use crate::compile::{self, Compiled};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::manifest::Manifest;
+use crate::policy::Policy;
 use crate::render::{self, Content, Origin, Rendered};
 use crate::rules::{self, Index, Severities};
 use crate::source::Span;
@@ -51,57 +54,58 @@ pub fn judge(
     judge_manifests(manifests, &causes, &templates, severities, diagnostics)
 }
 
-/// The rules' model of a natively written resource and the policy declarations it came
-/// from: all the guard needs of it. `build` without templates judges these and compiles
-/// the resources again to write them, so the text of a big output is never held beside the
-/// model (compilation is deterministic: `tests/examples.rs` holds the two equal).
-pub struct Modelled {
-    manifest: Manifest,
-    origin: Vec<Span>,
-}
-
-impl Modelled {
-    /// `None` for kinds the rules do not read.
-    pub fn of(compiled: Compiled) -> Option<Modelled> {
-        manifest_of(&compiled.resource).map(|manifest| Modelled {
-            manifest,
-            origin: compiled.origin,
-        })
-    }
-}
-
-/// The models of a build's resources, gathered a part at a time as they are compiled
-/// ([`crate::compile::compile_in_chunks`]), so that no list of every model is ever copied.
-#[derive(Default)]
-pub struct Models {
-    manifests: Vec<Manifest>,
-    origins: Vec<Vec<Span>>,
-}
-
-impl Models {
-    /// Adds a part's models, in order (`None` for kinds the rules do not read).
-    pub fn extend(&mut self, part: Vec<Option<Modelled>>) {
-        for Modelled { manifest, origin } in part.into_iter().flatten() {
-            self.manifests.push(manifest);
-            self.origins.push(origin);
-        }
-    }
-}
-
-/// [`judge`] for natively written resources, from their models ([`Modelled::of`]).
-pub fn judge_models(
-    models: Models,
+/// Judges what `build` writes natively for a policy: the rules' model of every resource,
+/// made as each is compiled, `hosts_per_part` hosts at a time, so that neither the compiled
+/// resources nor their text are held at once. `build` compiles the policy again to write
+/// it once the rules let it: compilation is deterministic (`tests/examples.rs` holds the
+/// two equal).
+///
+/// Returns the manifests the rules read, for the caller to let go of (see [`judge`]).
+pub fn judge_compiled(
+    policy: &Policy,
+    options: compile::Options,
+    hosts_per_part: usize,
     severities: &Severities,
     diagnostics: &mut Diagnostics,
 ) -> Vec<Manifest> {
-    let Models {
-        mut manifests,
-        origins,
-    } = models;
+    let mut manifests = Vec::new();
+    let Ok(()) = compile::compile_in_chunks(
+        policy,
+        options,
+        hosts_per_part,
+        |compiled| manifest_of(&compiled.resource),
+        |part| {
+            manifests.extend(part.into_iter().flatten());
+            Ok::<(), Infallible>(())
+        },
+    );
     // Held while the rules run: without the room the list grew into.
     manifests.shrink_to_fit();
+    let findings = find(&manifests, severities);
+    if findings.is_empty() {
+        return manifests;
+    }
+    // Where each resource came from is needed only to point findings at the policy, which
+    // the output of a valid policy seldom has: rather than hold it for every resource, it
+    // is found by compiling once more, for the same resources in the same order.
+    let mut origins: Vec<Vec<Span>> = Vec::with_capacity(manifests.len());
+    let Ok(()) = compile::compile_in_chunks(
+        policy,
+        options,
+        hosts_per_part,
+        |compiled| {
+            manifest_of(&compiled.resource)
+                .is_some()
+                .then_some(compiled.origin)
+        },
+        |part| {
+            origins.extend(part.into_iter().flatten());
+            Ok::<(), Infallible>(())
+        },
+    );
     let causes: Vec<Cause> = origins.iter().map(|spans| Cause::builtin(spans)).collect();
-    judge_manifests(manifests, &causes, "", severities, diagnostics)
+    report(findings, &manifests, &causes, "", diagnostics);
+    manifests
 }
 
 /// A rendered document with the rules' model of it, for a caller that needs only the
@@ -203,8 +207,27 @@ fn judge_manifests(
     severities: &Severities,
     diagnostics: &mut Diagnostics,
 ) -> Vec<Manifest> {
-    let index = Index::new(&manifests, "default", None);
-    for finding in rules::run(&index, severities) {
+    let findings = find(&manifests, severities);
+    report(findings, &manifests, causes, templates, diagnostics);
+    manifests
+}
+
+/// The rules' findings on the manifests, at the severities asked for.
+fn find(manifests: &[Manifest], severities: &Severities) -> Vec<rules::Finding> {
+    let index = Index::new(manifests, "default", None);
+    rules::run(&index, severities)
+}
+
+/// Reports each finding as a diagnostic pointing at the causes of the resources it names
+/// (`causes` holds each manifest's, at the same place).
+fn report(
+    findings: Vec<rules::Finding>,
+    manifests: &[Manifest],
+    causes: &[Cause],
+    templates: &str,
+    diagnostics: &mut Diagnostics,
+) {
+    for finding in findings {
         let resource = &manifests[finding.resource].id;
         let cause = &causes[finding.resource];
         let written_by = match (cause.writer, cause.host) {
@@ -254,8 +277,6 @@ fn judge_manifests(
         }
         diagnostics.push(diagnostic.help(help));
     }
-    drop(index);
-    manifests
 }
 
 /// The templates that wrote documents of this build, as a list for a message.
