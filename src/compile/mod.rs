@@ -97,17 +97,23 @@ impl HostContext<'_> {
 /// namespace), then each host (sorted by name) with its resources in the order the traffic
 /// meets them.
 pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
+    gather(policy, options, usize::MAX, |compiled| [compiled])
+}
+
+/// [`compile_in_chunks`], gathering what `each` makes of every resource (nothing, one item
+/// or more) into one list, in order. Each part's results go straight into the list, so no
+/// list of a whole part's results sits beside it.
+pub fn gather<I: IntoIterator + Send>(
+    policy: &Policy,
+    options: Options,
+    hosts_per_part: usize,
+    each: impl Fn(Compiled) -> I + Sync,
+) -> Vec<I::Item> {
     let mut out = Vec::new();
-    let Ok(()) = compile_in_chunks(
-        policy,
-        options,
-        usize::MAX,
-        |compiled| compiled,
-        |all| {
-            out = all;
-            Ok::<(), std::convert::Infallible>(())
-        },
-    );
+    let Ok(()) = compile_in_chunks(policy, options, hosts_per_part, each, |part| {
+        out.extend(part.into_iter().flatten());
+        Ok::<(), std::convert::Infallible>(())
+    });
     out
 }
 

@@ -10,8 +10,6 @@ mod manifest;
 
 pub use manifest::manifest_of;
 
-use std::convert::Infallible;
-
 use crate::compile::{self, Compiled};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::manifest::Manifest;
@@ -68,17 +66,9 @@ pub fn judge_compiled(
     severities: &Severities,
     diagnostics: &mut Diagnostics,
 ) -> Vec<Manifest> {
-    let mut manifests = Vec::new();
-    let Ok(()) = compile::compile_in_chunks(
-        policy,
-        options,
-        hosts_per_part,
-        |compiled| manifest_of(&compiled.resource),
-        |part| {
-            manifests.extend(part.into_iter().flatten());
-            Ok::<(), Infallible>(())
-        },
-    );
+    let mut manifests = compile::gather(policy, options, hosts_per_part, |compiled| {
+        manifest_of(&compiled.resource)
+    });
     // Held while the rules run: without the room the list grew into.
     manifests.shrink_to_fit();
     let findings = find(&manifests, severities);
@@ -88,21 +78,11 @@ pub fn judge_compiled(
     // Where each resource came from is needed only to point findings at the policy, which
     // the output of a valid policy seldom has: rather than hold it for every resource, it
     // is found by compiling once more, for the same resources in the same order.
-    let mut origins: Vec<Vec<Span>> = Vec::with_capacity(manifests.len());
-    let Ok(()) = compile::compile_in_chunks(
-        policy,
-        options,
-        hosts_per_part,
-        |compiled| {
-            manifest_of(&compiled.resource)
-                .is_some()
-                .then_some(compiled.origin)
-        },
-        |part| {
-            origins.extend(part.into_iter().flatten());
-            Ok::<(), Infallible>(())
-        },
-    );
+    let origins = compile::gather(policy, options, hosts_per_part, |compiled| {
+        manifest_of(&compiled.resource)
+            .is_some()
+            .then_some(compiled.origin)
+    });
     let causes: Vec<Cause> = origins.iter().map(|spans| Cause::builtin(spans)).collect();
     report(findings, &manifests, &causes, "", diagnostics);
     manifests
