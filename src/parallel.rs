@@ -56,6 +56,22 @@ pub fn map_owned<T: Send, R: Send>(mut items: Vec<T>, f: impl Fn(T) -> R + Sync)
     in_turns(chunks, threads, |chunk| chunk.into_iter().map(&f).collect())
 }
 
+/// `a` and `b` side by side (`a` on a thread of its own when there are two cores).
+pub fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    if threads() == 1 {
+        return (a(), b());
+    }
+    std::thread::scope(|scope| {
+        let a = scope.spawn(a);
+        let b = b();
+        (
+            a.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            b,
+        )
+    })
+}
+
 /// Works through `chunks` on `threads` threads, each taking the next chunk when it is done
 /// with one; the results in the order of the chunks.
 fn in_turns<C: Send, R: Send>(
@@ -114,5 +130,6 @@ mod tests {
         });
         assert_eq!(before, items);
         assert_eq!(doubled, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(super::join(|| 1, || 2), (1, 2));
     }
 }

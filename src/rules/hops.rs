@@ -382,71 +382,84 @@ pub fn gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
 /// Finds the legs for [`Index::gateway_legs`], in the order of VirtualService, Gateway,
 /// route, destination and server.
 pub(super) fn find_gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
+    // One thread: the recipes send every mesh hop to one gateway Service, and the lookups
+    // for it (`clients`), kept across VirtualServices, are most of the work.
     let mut clients = ClientLookups::new(index);
     let mut legs = Vec::new();
     for (i, vs) in index.virtual_services() {
-        let mesh_routes = routes_at(index, i, vs, MESH_GATEWAY);
-        if mesh_routes.is_empty() {
+        legs_of(index, i, vs, &mut clients, &mut legs);
+    }
+    legs
+}
+
+/// The legs of VirtualService `i`, in the order of Gateway, route, destination and server.
+fn legs_of<'a>(
+    index: &Index<'a>,
+    i: usize,
+    vs: &'a VirtualService,
+    clients: &mut ClientLookups<'_, 'a>,
+    legs: &mut Vec<GatewayLeg<'a>>,
+) {
+    let mesh_routes = routes_at(index, i, vs, MESH_GATEWAY);
+    if mesh_routes.is_empty() {
+        return;
+    }
+    let own_hosts = vs_hosts(index, i, vs);
+    // Only a Gateway with a server for one of the VirtualService's hosts takes its hop.
+    let serving = index.servers_serving(&own_hosts);
+    let mut candidates: Vec<usize> = serving.iter().map(|&(g, _)| g).collect();
+    candidates.dedup();
+    let bound = bound_gateways(index, i, vs);
+    for gateway_index in candidates {
+        let Spec::Gateway(gateway) = &index.manifests[gateway_index].spec else {
             continue;
-        }
-        let own_hosts = vs_hosts(index, i, vs);
-        // Only a Gateway with a server for one of the VirtualService's hosts takes its hop.
-        let serving = index.servers_serving(&own_hosts);
-        let mut candidates: Vec<usize> = serving.iter().map(|&(g, _)| g).collect();
-        candidates.dedup();
-        let bound = bound_gateways(index, i, vs);
-        for gateway_index in candidates {
-            let Spec::Gateway(gateway) = &index.manifests[gateway_index].spec else {
-                continue;
-            };
-            let reference = index.qualified_name(gateway_index);
-            let mut gateway_destinations = Vec::new();
-            if bound.iter().any(|(r, _)| *r == reference) {
-                for route in routes_at(index, i, vs, &reference) {
-                    for d in &route.route.destinations {
-                        gateway_destinations.extend(destination_host(index, i, d));
-                    }
+        };
+        let reference = index.qualified_name(gateway_index);
+        let mut gateway_destinations = Vec::new();
+        if bound.iter().any(|(r, _)| *r == reference) {
+            for route in routes_at(index, i, vs, &reference) {
+                for d in &route.route.destinations {
+                    gateway_destinations.extend(destination_host(index, i, d));
                 }
             }
-            let not_gateway: HashSet<&str> = own_hosts
-                .iter()
-                .chain(&gateway_destinations)
-                .map(String::as_str)
-                .collect();
-            for route in &mesh_routes {
-                for destination in &route.route.destinations {
-                    let Some(host) = destination_host(index, i, destination) else {
-                        continue;
-                    };
-                    let not_gateway = |h: &str| not_gateway.contains(h);
-                    if !points_at_gateway_unless(index, Some(gateway), &host, not_gateway) {
-                        continue;
-                    }
-                    let Some(port) = route.destination_port(destination) else {
-                        continue;
-                    };
-                    for position in serving_positions(&serving, gateway_index) {
-                        let server = &gateway.servers[position];
-                        if server_port(server) == Some(port) {
-                            legs.push(GatewayLeg {
-                                vs: i,
-                                virtual_service: vs,
-                                route: route.clone(),
-                                destination,
-                                host: host.clone(),
-                                port,
-                                gateway: gateway_index,
-                                reference: reference.clone(),
-                                server,
-                                clients: clients.of(i, vs, &host, destination, port),
-                            });
-                        }
+        }
+        let not_gateway: HashSet<&str> = own_hosts
+            .iter()
+            .chain(&gateway_destinations)
+            .map(String::as_str)
+            .collect();
+        for route in &mesh_routes {
+            for destination in &route.route.destinations {
+                let Some(host) = destination_host(index, i, destination) else {
+                    continue;
+                };
+                let not_gateway = |h: &str| not_gateway.contains(h);
+                if !points_at_gateway_unless(index, Some(gateway), &host, not_gateway) {
+                    continue;
+                }
+                let Some(port) = route.destination_port(destination) else {
+                    continue;
+                };
+                for position in serving_positions(&serving, gateway_index) {
+                    let server = &gateway.servers[position];
+                    if server_port(server) == Some(port) {
+                        legs.push(GatewayLeg {
+                            vs: i,
+                            virtual_service: vs,
+                            route: route.clone(),
+                            destination,
+                            host: host.clone(),
+                            port,
+                            gateway: gateway_index,
+                            reference: reference.clone(),
+                            server,
+                            clients: clients.of(i, vs, &host, destination, port),
+                        });
                     }
                 }
             }
         }
     }
-    legs
 }
 
 /// The DestinationRule lookups for the clients of gateway legs, each done once: the egress

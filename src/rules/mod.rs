@@ -405,6 +405,7 @@ pub fn run(index: &Index, severities: &Severities) -> Vec<Finding> {
 /// Every rule's findings. The rules only read the index, so they run side by side on every
 /// core, each thread taking the next rule when it is done with one; the caller sorts.
 fn check_all(index: &Index) -> Vec<Finding> {
+    index.build_shared_tables();
     crate::parallel::map(RULES, |rule| {
         let mut findings = Vec::new();
         (rule.check)(index, &mut findings);

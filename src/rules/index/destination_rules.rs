@@ -16,7 +16,7 @@ impl Index<'_> {
         // A rule counts for the client when its exportTo reaches the client's namespace;
         // for rules in the client's own namespace that means `.`, `*` or the namespace.
         let in_namespace = |namespace: &str| -> Vec<usize> {
-            let Some(rules) = self.namespace_rules.get(namespace) else {
+            let Some(rules) = self.hosts.namespace_rules.get(namespace) else {
                 return Vec::new();
             };
             most_specific(rules, host, |i| match &self.manifests[i].spec {

@@ -20,7 +20,7 @@ impl<'a> Index<'a> {
     pub fn bound_gateway_references(&self, i: usize, vs: &VirtualService) -> Cow<'_, [String]> {
         match &self.manifests[i].spec {
             Spec::VirtualService(own) if std::ptr::eq(own.as_ref(), vs) => {
-                Cow::Borrowed(&self.bound_references[i])
+                Cow::Borrowed(&self.names.bound_references[i])
             }
             _ => Cow::Owned(self.resolve_bound_gateways(i, vs)),
         }
@@ -62,7 +62,7 @@ impl<'a> Index<'a> {
 
     /// The Gateway a resolved `namespace/name` reference points at.
     pub fn gateway(&self, reference: &str) -> Option<(usize, &'a Gateway)> {
-        let &i = self.gateways_by_reference.get(reference)?;
+        let &i = self.names.gateways_by_reference.get(reference)?;
         match &self.manifests[i].spec {
             Spec::Gateway(gateway) => Some((i, gateway)),
             _ => None,
@@ -98,19 +98,26 @@ impl<'a> Index<'a> {
     /// that selects the same labels, else the namespace of the Service that mesh hops route
     /// to for it, else the root namespace (where Istio installs its gateways).
     pub fn gateway_workload_namespace(&self, gateway: &Gateway) -> String {
-        // Rules ask for every Gateway; each answer is worked out once, on first use.
-        let known = self.workload_namespaces.get_or_init(|| {
+        match self
+            .workload_namespaces()
+            .get(&std::ptr::from_ref(gateway).addr())
+        {
+            Some(namespace) => namespace.clone(),
+            None => self.find_gateway_workload_namespace(gateway),
+        }
+    }
+
+    /// [`Index::gateway_workload_namespace`] of every Gateway, by its address. Rules ask for
+    /// every Gateway: each answer is worked out once, on first use.
+    pub(super) fn workload_namespaces(&self) -> &foldhash::HashMap<usize, String> {
+        self.workload_namespaces.get_or_init(|| {
             self.gateways()
                 .map(|(_, g)| {
                     let address = std::ptr::from_ref(g).addr();
                     (address, self.find_gateway_workload_namespace(g))
                 })
                 .collect()
-        });
-        match known.get(&std::ptr::from_ref(gateway).addr()) {
-            Some(namespace) => namespace.clone(),
-            None => self.find_gateway_workload_namespace(gateway),
-        }
+        })
     }
 
     fn find_gateway_workload_namespace(&self, gateway: &Gateway) -> String {
@@ -127,6 +134,7 @@ impl<'a> Index<'a> {
     /// also bind this Gateway: the two-hop pattern names the gateway Service there.
     fn mesh_hop_service_namespace(&self, gateway: &Gateway) -> Option<&str> {
         let position = self
+            .names
             .gateway_positions
             .get(&std::ptr::from_ref(gateway).addr())?;
         let namespaces = self.mesh_hop_namespaces.get_or_init(|| {
@@ -141,7 +149,7 @@ impl<'a> Index<'a> {
     /// Service names that Service's namespace.
     fn find_mesh_hop_service_namespace(&self, g: usize) -> Option<String> {
         let reference = self.qualified_name(g);
-        let binding = self.virtual_services_by_gateway.get(&reference)?;
+        let binding = self.names.virtual_services_by_gateway.get(&reference)?;
         binding.iter().find_map(|&i| {
             let Spec::VirtualService(vs) = &self.manifests[i].spec else {
                 return None;
@@ -181,7 +189,12 @@ impl<'a> Index<'a> {
         let mut sharing: Vec<usize> = gateway
             .selector
             .iter()
-            .filter_map(|(k, v)| self.services_by_label.get(k.as_str())?.get(v.as_str()))
+            .filter_map(|(k, v)| {
+                self.names
+                    .services_by_label
+                    .get(k.as_str())?
+                    .get(v.as_str())
+            })
             .flatten()
             .copied()
             .collect();

@@ -115,8 +115,27 @@ pub struct Index<'a> {
     /// The namespace of resources that name none (what `kubectl apply` would use).
     pub default_namespace: String,
     by_kind: BTreeMap<KnownKind, Vec<usize>>,
-    // The lookup tables below are built once, so that a rule asking about every route or
-    // host does not scan the whole input for each (which made the rules quadratic).
+    // The lookup tables are built once, so that a rule asking about every route or host
+    // does not scan the whole input for each (which made the rules quadratic).
+    hosts: HostTables<'a>,
+    names: NameTables,
+    known_namespaces: BTreeSet<String>,
+    /// Per Gateway: the namespace of the Service its mesh hops route to, computed on first
+    /// use.
+    mesh_hop_namespaces: OnceLock<HashMap<usize, String>>,
+    /// [`Index::gateway_workload_namespace`] by the address of the Gateway, computed on
+    /// first use.
+    workload_namespaces: OnceLock<HashMap<usize, String>>,
+    /// The gateway legs of `hops::find_gateway_legs`, computed on first use.
+    gateway_legs: OnceLock<Vec<GatewayLeg<'a>>>,
+    /// Every piece of evidence that a namespace reaches a host, by the host (or wildcard)
+    /// it names; built on first use by [`Index::namespaces_reaching`].
+    reaching: OnceLock<ReachIndex>,
+}
+
+/// [`Index`]'s tables by host ([`Index::host_tables`]).
+#[derive(Default)]
+struct HostTables<'a> {
     /// ServiceEntries by resolved host.
     entry_hosts: HostMap<'a, usize>,
     /// VirtualServices by resolved host.
@@ -129,6 +148,11 @@ pub struct Index<'a> {
     /// Gateway servers, as (Gateway, position in its `servers`), by server host (without
     /// its `namespace/` part).
     server_hosts: HostMap<'a, (usize, usize)>,
+}
+
+/// [`Index`]'s tables by name ([`Index::name_tables`]).
+#[derive(Default)]
+struct NameTables {
     /// Gateways by `namespace/name` (the first, as a scan would find).
     gateways_by_reference: HashMap<String, usize>,
     /// Gateways by address: the position of a `&Gateway` a caller hands in.
@@ -143,18 +167,6 @@ pub struct Index<'a> {
     /// The gateway references each VirtualService binds ([`Index::bound_gateways`]), by its
     /// position in the input (empty for other kinds).
     bound_references: Vec<Vec<String>>,
-    known_namespaces: BTreeSet<String>,
-    /// Per Gateway: the namespace of the Service its mesh hops route to, computed on first
-    /// use.
-    mesh_hop_namespaces: OnceLock<HashMap<usize, String>>,
-    /// [`Index::gateway_workload_namespace`] by the address of the Gateway, computed on
-    /// first use.
-    workload_namespaces: OnceLock<HashMap<usize, String>>,
-    /// The gateway legs of `hops::find_gateway_legs`, computed on first use.
-    gateway_legs: OnceLock<Vec<GatewayLeg<'a>>>,
-    /// Every piece of evidence that a namespace reaches a host, by the host (or wildcard)
-    /// it names; built on first use by [`Index::namespaces_reaching`].
-    reaching: OnceLock<ReachIndex>,
 }
 
 impl<'a> Index<'a> {
@@ -179,32 +191,28 @@ impl<'a> Index<'a> {
             mesh,
             default_namespace: default_namespace.to_owned(),
             by_kind,
-            entry_hosts: HostMap::default(),
-            virtual_service_hosts: HostMap::default(),
-            rule_hosts: HostMap::default(),
-            namespace_rules: HashMap::new(),
-            server_hosts: HostMap::default(),
-            gateways_by_reference: HashMap::new(),
-            gateway_positions: HashMap::new(),
-            services_by_name: HashMap::new(),
-            services_by_label: HashMap::new(),
-            virtual_services_by_gateway: HashMap::new(),
-            bound_references: Vec::new(),
+            hosts: HostTables::default(),
+            names: NameTables::default(),
             known_namespaces: BTreeSet::new(),
             mesh_hop_namespaces: OnceLock::new(),
             workload_namespaces: OnceLock::new(),
             gateway_legs: OnceLock::new(),
             reaching: OnceLock::new(),
         };
-        index.build_host_tables();
-        index.build_name_tables();
-        index.known_namespaces = index.collect_known_namespaces();
+        // The tables read only the input, not each other: built side by side.
+        let (hosts, (names, known_namespaces)) = crate::parallel::join(
+            || index.host_tables(),
+            || (index.name_tables(), index.collect_known_namespaces()),
+        );
+        index.hosts = hosts;
+        index.names = names;
+        index.known_namespaces = known_namespaces;
         index
     }
 
     /// The tables by host: ServiceEntries, VirtualServices and DestinationRules by resolved
     /// host, Gateway servers by server host.
-    fn build_host_tables(&mut self) {
+    fn host_tables(&self) -> HostTables<'a> {
         // The tables borrow the hosts as written from the input where they can: most are
         // FQDNs, and a copy of each in every table would be most of the tables.
         let mut entry_hosts = HostMap::default();
@@ -243,15 +251,17 @@ impl<'a> Index<'a> {
                 }
             }
         }
-        self.entry_hosts = entry_hosts;
-        self.virtual_service_hosts = virtual_service_hosts;
-        self.server_hosts = server_hosts;
-        self.rule_hosts = rule_hosts;
-        self.namespace_rules = namespace_rules;
+        HostTables {
+            entry_hosts,
+            virtual_service_hosts,
+            rule_hosts,
+            namespace_rules,
+            server_hosts,
+        }
     }
 
     /// The tables by name: Gateways, Services, and VirtualServices by bound gateway.
-    fn build_name_tables(&mut self) {
+    fn name_tables(&self) -> NameTables {
         let mut gateways_by_reference = HashMap::new();
         let mut gateway_positions = HashMap::new();
         for (i, gateway) in self.gateways() {
@@ -291,12 +301,27 @@ impl<'a> Index<'a> {
             }
             bound_references[i] = bound;
         }
-        self.gateways_by_reference = gateways_by_reference;
-        self.gateway_positions = gateway_positions;
-        self.services_by_name = services_by_name;
-        self.services_by_label = services_by_label;
-        self.virtual_services_by_gateway = virtual_services_by_gateway;
-        self.bound_references = bound_references;
+        NameTables {
+            gateways_by_reference,
+            gateway_positions,
+            services_by_name,
+            services_by_label,
+            virtual_services_by_gateway,
+            bound_references,
+        }
+    }
+
+    /// Builds the tables that several rules share, side by side, before the rules run: the
+    /// first rule to ask for one would otherwise build it while the rules on the other cores
+    /// that need it wait.
+    pub fn build_shared_tables(&self) {
+        crate::parallel::join(
+            || self.gateway_legs().len(),
+            || {
+                self.workload_namespaces();
+                self.reach_index();
+            },
+        );
     }
 
     /// The namespace a resource lives in.
@@ -429,30 +454,30 @@ impl<'a> Index<'a> {
 
     /// ServiceEntries that declare exactly this (resolved) host.
     pub fn entries_for_host(&self, host: &str) -> &[usize] {
-        self.entry_hosts.exact(host)
+        self.hosts.entry_hosts.exact(host)
     }
 
     /// ServiceEntries whose hosts cover this host (exactly or by wildcard), in input order.
     pub fn entries_covering(&self, host: &str) -> Vec<usize> {
-        self.entry_hosts.covering(host)
+        self.hosts.entry_hosts.covering(host)
     }
 
     /// ServiceEntries with a host that has a name in common with this host (either may be a
     /// wildcard), in input order.
     pub fn entries_intersecting(&self, host: &str) -> Vec<usize> {
-        self.entry_hosts.intersecting(host)
+        self.hosts.entry_hosts.intersecting(host)
     }
 
     /// VirtualServices with a (resolved) host that has a name in common with this host
     /// (either may be a wildcard), in input order.
     pub fn virtual_services_intersecting(&self, host: &str) -> Vec<usize> {
-        self.virtual_service_hosts.intersecting(host)
+        self.hosts.virtual_service_hosts.intersecting(host)
     }
 
     /// DestinationRules whose (resolved) host covers this host, exactly or by wildcard, in
     /// input order; wherever they live and whatever they select.
     pub fn destination_rules_covering(&self, host: &str) -> Vec<usize> {
-        self.rule_hosts.covering(host)
+        self.hosts.rule_hosts.covering(host)
     }
 
     /// The Gateway servers that serve one of these (resolved) hosts
@@ -460,7 +485,7 @@ impl<'a> Index<'a> {
     pub fn servers_serving(&self, hosts_: &[impl AsRef<str>]) -> Vec<(usize, usize)> {
         let mut found: Vec<(usize, usize)> = hosts_
             .iter()
-            .flat_map(|h| self.server_hosts.intersecting(h.as_ref()))
+            .flat_map(|h| self.hosts.server_hosts.intersecting(h.as_ref()))
             .collect();
         found.sort_unstable();
         found.dedup();
@@ -470,7 +495,11 @@ impl<'a> Index<'a> {
     /// The Kubernetes Service with this cluster FQDN, if the input has it.
     pub fn service_for_host(&self, host: &str) -> Option<usize> {
         let (name, namespace) = hosts::cluster_service(host)?;
-        self.services_by_name.get(namespace)?.get(name).copied()
+        self.names
+            .services_by_name
+            .get(namespace)?
+            .get(name)
+            .copied()
     }
 
     /// The namespace of the service behind a host: the ServiceEntry's, or the namespace in a

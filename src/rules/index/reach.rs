@@ -87,7 +87,7 @@ impl Index<'_> {
     /// it from its own namespace is configuration for others, not evidence of its own
     /// namespace. Sorted by namespace, then resource.
     pub fn namespaces_reaching(&self, host: &str) -> Vec<Reaching> {
-        let index = self.reaching.get_or_init(|| self.collect_reaching());
+        let index = self.reach_index();
         let mut out: Vec<Reaching> = Vec::new();
         if hosts::is_wildcard(host) {
             // A wildcard shares names with any exact host under it.
@@ -113,7 +113,12 @@ impl Index<'_> {
         out
     }
 
-    /// All the evidence of [`Index::namespaces_reaching`], by the host it names.
+    /// All the evidence of [`Index::namespaces_reaching`], by the host it names, collected on
+    /// first use.
+    pub(super) fn reach_index(&self) -> &ReachIndex {
+        self.reaching.get_or_init(|| self.collect_reaching())
+    }
+
     fn collect_reaching(&self) -> ReachIndex {
         let mut out = ReachIndex::default();
         // The hosts of each VirtualService with `mesh` routes, and by (host, subset) the
