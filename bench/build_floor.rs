@@ -17,6 +17,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+// The allocator egressc links: the kdl crate's parse allocates for every node and value, and
+// is about 7% faster with mimalloc than with the system allocator, which would put the floor
+// above what `build` itself can reach.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
