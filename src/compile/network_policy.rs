@@ -39,17 +39,24 @@ pub fn network_policies(policy: &Policy, hosts: &[HostContext]) -> Vec<Resource>
     let Some(settings) = &policy.mesh.network_policy else {
         return Vec::new();
     };
+    // Every namespace's policy lists most of the sidecar hosts: each host's rule is made
+    // once and copied into the policies that list it.
+    let sidecar_hosts: Vec<(&HostContext, NetworkPolicyEgressRule)> = hosts
+        .iter()
+        .filter(|c| !c.via_gateway() && !c.host.addresses.is_empty())
+        .map(|c| (c, sidecar_host_rule(c)))
+        .collect();
     // Each namespace's policy scans every host: on every core, in order.
     let namespaces: Vec<_> = policy.network_policy_namespaces().into_iter().collect();
     crate::parallel::map(&namespaces, |namespace| {
-        network_policy(&policy.mesh, settings, hosts, namespace)
+        network_policy(&policy.mesh, settings, &sidecar_hosts, namespace)
     })
 }
 
 fn network_policy(
     mesh: &Mesh,
     settings: &NetworkPolicySettings,
-    hosts: &[HostContext],
+    sidecar_hosts: &[(&HostContext, NetworkPolicyEgressRule)],
     namespace: &str,
 ) -> Resource {
     let gateway = &mesh.egress_gateway;
@@ -71,14 +78,13 @@ fn network_policy(
         },
     ];
     egress.extend(
-        hosts
+        sidecar_hosts
             .iter()
-            .filter(|c| !c.via_gateway() && !c.host.addresses.is_empty())
-            .filter(|c| {
+            .filter(|(c, _)| {
                 c.host.namespaces.is_empty()
                     || c.host.namespaces.iter().any(|n| n.value == namespace)
             })
-            .map(sidecar_host_rule),
+            .map(|(_, rule)| rule.clone()),
     );
     let spec = NetworkPolicySpec {
         pod_selector: LabelSelector::default(),
