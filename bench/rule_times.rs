@@ -34,7 +34,11 @@ pub fn main() {
     // `--only M022`: run that rule alone, e.g. under a profiler.
     let mut only = None;
     if let Some(at) = args.iter().position(|a| a == "--only") {
-        only = Some(args.get(at + 1).expect("--only takes a code").to_uppercase());
+        only = Some(
+            args.get(at + 1)
+                .expect("--only takes a code")
+                .to_uppercase(),
+        );
         args.drain(at..=at + 1);
     }
     // The files `check` would read for the same arguments.

@@ -219,12 +219,16 @@ fn virtual_services_for<'a>(
 
 /// A gateway for ingress traffic: its name or its selector's values say `ingress`.
 fn is_ingress(reference: &str, gateway: Option<&Gateway>) -> bool {
-    reference.to_ascii_lowercase().contains("ingress")
-        || gateway.is_some_and(|g| {
-            g.selector
-                .values()
-                .any(|v| v.to_ascii_lowercase().contains("ingress"))
-        })
+    names_ingress(reference)
+        || gateway.is_some_and(|g| g.selector.values().any(|v| names_ingress(v)))
+}
+
+/// Does the text contain `ingress`, in any case? Without a lower-case copy: this is asked
+/// for every gateway every VirtualService binds.
+fn names_ingress(text: &str) -> bool {
+    text.as_bytes()
+        .windows("ingress".len())
+        .any(|window| window.eq_ignore_ascii_case(b"ingress"))
 }
 
 /// Does the gateway hop forward outside the cluster (to an external host)?
@@ -361,4 +365,19 @@ fn no_mesh_hop(
          `match: [{{gateways: [{}]}}]`",
         written(index, i, reference)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_ingress;
+
+    #[test]
+    fn ingress_is_recognised_in_any_case_and_anywhere() {
+        assert!(names_ingress("istio-system/istio-ingressgateway"));
+        assert!(names_ingress("IngressGateway"));
+        assert!(names_ingress("my-INGRESS"));
+        assert!(!names_ingress("istio-system/istio-egressgateway"));
+        assert!(!names_ingress("ingres"));
+        assert!(!names_ingress(""));
+    }
 }
