@@ -92,11 +92,13 @@ def main() -> None:
                 # measures noise. Compare with that part instead, a floor lower than the
                 # real one.
                 shown += " (not measurable; the rows below are compared with the lower bound)"
+                shown_min = "–"
                 floor = bound
             elif min(floor) <= 0:
                 # The part to subtract took longer alone than the whole floor: the
                 # subtraction measures noise, not the floor, so nothing is compared with it.
                 shown += " (not measurable)"
+                shown_min = "–"
                 floor = None
             subtract = bound = None
         elif floor:
