@@ -56,7 +56,7 @@ pub fn map_owned<T: Send, R: Send>(mut items: Vec<T>, f: impl Fn(T) -> R + Sync)
     in_turns(chunks, threads, |chunk| chunk.into_iter().map(&f).collect())
 }
 
-/// `a` and `b` side by side (`a` on a thread of its own when there are two cores).
+/// `a` and `b` side by side (`a` on a thread of its own when there is more than one core).
 pub fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
     if threads() == 1 {
         return (a(), b());

@@ -3,8 +3,9 @@
 //! Istio resolves it. Rules ask the index; they never re-implement a lookup, so one reading
 //! of Istio's behaviour serves every rule.
 //!
-//! This file holds the index itself (its tables, built once in [`Index::new`], and the
-//! manifests by kind, hosts and services); the questions it answers live beside it:
+//! This file holds the index itself (its tables, built once in [`Index::new`] by
+//! `tables.rs`, and the manifests by kind, hosts and services); the questions it answers
+//! live beside it:
 //! `export.rs` (`exportTo`), `gateways.rs` (references, routes at a gateway, gateway Services),
 //! `destination_rules.rs` (Istio's DestinationRule lookup) and `reach.rs` (which namespaces
 //! send traffic to a host).
@@ -16,19 +17,20 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-use foldhash::{HashMap, HashMapExt, HashSet};
+use foldhash::HashMap;
 
 mod destination_rules;
 mod export;
 mod gateways;
 mod reach;
+mod tables;
 
 pub use export::ExportScope;
 use reach::ReachIndex;
 pub use reach::{Reach, Reaching};
+use tables::{HostTables, NameTables};
 
 use super::hops::GatewayLeg;
-use super::host_map::HostMap;
 use super::hosts;
 use crate::manifest::{
     AuthorizationPolicy, DestinationRule, Gateway, HttpRouteSpec, KnownKind, Manifest, MeshConfig,
@@ -133,42 +135,6 @@ pub struct Index<'a> {
     reaching: OnceLock<ReachIndex>,
 }
 
-/// [`Index`]'s tables by host ([`Index::host_tables`]).
-#[derive(Default)]
-struct HostTables<'a> {
-    /// ServiceEntries by resolved host.
-    entry_hosts: HostMap<'a, usize>,
-    /// VirtualServices by resolved host.
-    virtual_service_hosts: HostMap<'a, usize>,
-    /// DestinationRules by resolved host.
-    rule_hosts: HostMap<'a, usize>,
-    /// DestinationRules without `workloadSelector`, by namespace, then resolved host: where
-    /// [`Index::destination_rules_for`] looks.
-    namespace_rules: HashMap<String, HostMap<'a, usize>>,
-    /// Gateway servers, as (Gateway, position in its `servers`), by server host (without
-    /// its `namespace/` part).
-    server_hosts: HostMap<'a, (usize, usize)>,
-}
-
-/// [`Index`]'s tables by name ([`Index::name_tables`]).
-#[derive(Default)]
-struct NameTables {
-    /// Gateways by `namespace/name` (the first, as a scan would find).
-    gateways_by_reference: HashMap<String, usize>,
-    /// Gateways by address: the position of a `&Gateway` a caller hands in.
-    gateway_positions: HashMap<usize, usize>,
-    /// Services by namespace, then name (the first, as a scan would find).
-    services_by_name: HashMap<String, HashMap<String, usize>>,
-    /// Services by the labels of their selector (key, then value), in input order.
-    services_by_label: HashMap<String, HashMap<String, Vec<usize>>>,
-    /// VirtualServices by the gateway references they bind (`mesh` for none), in input
-    /// order.
-    virtual_services_by_gateway: HashMap<String, Vec<usize>>,
-    /// The gateway references each VirtualService binds ([`Index::bound_gateways`]), by its
-    /// position in the input (empty for other kinds).
-    bound_references: Vec<Vec<String>>,
-}
-
 impl<'a> Index<'a> {
     pub fn new(
         manifests: &'a [Manifest],
@@ -208,107 +174,6 @@ impl<'a> Index<'a> {
         index.names = names;
         index.known_namespaces = known_namespaces;
         index
-    }
-
-    /// The tables by host: ServiceEntries, VirtualServices and DestinationRules by resolved
-    /// host, Gateway servers by server host.
-    fn host_tables(&self) -> HostTables<'a> {
-        // The tables borrow the hosts as written from the input where they can: most are
-        // FQDNs, and a copy of each in every table would be most of the tables.
-        let mut entry_hosts = HostMap::default();
-        for (i, entry) in self.service_entries() {
-            let namespace = self.namespace(i);
-            for host in &entry.hosts {
-                entry_hosts.insert(hosts::resolve_borrowed(host, namespace), i);
-            }
-        }
-        let mut virtual_service_hosts = HostMap::default();
-        for (i, vs) in self.virtual_services() {
-            let namespace = self.namespace(i);
-            for host in vs.hosts.iter().filter(|h| !h.is_empty()) {
-                virtual_service_hosts.insert(hosts::resolve_borrowed(host, namespace), i);
-            }
-        }
-        let mut rule_hosts = HostMap::default();
-        let mut namespace_rules: HashMap<String, HostMap<usize>> = HashMap::new();
-        for (i, rule) in self.destination_rules() {
-            let namespace = self.namespace(i);
-            let host = hosts::resolve_borrowed(&rule.host, namespace);
-            if rule.workload_selector.is_none() {
-                let rules = match namespace_rules.get_mut(namespace) {
-                    Some(rules) => rules,
-                    None => namespace_rules.entry(namespace.to_owned()).or_default(),
-                };
-                rules.insert(host.clone(), i);
-            }
-            rule_hosts.insert(host, i);
-        }
-        let mut server_hosts = HostMap::default();
-        for (g, gateway) in self.gateways() {
-            for (position, server) in gateway.servers.iter().enumerate() {
-                for host in &server.hosts {
-                    server_hosts.insert(super::hops::server_host(host), (g, position));
-                }
-            }
-        }
-        HostTables {
-            entry_hosts,
-            virtual_service_hosts,
-            rule_hosts,
-            namespace_rules,
-            server_hosts,
-        }
-    }
-
-    /// The tables by name: Gateways, Services, and VirtualServices by bound gateway.
-    fn name_tables(&self) -> NameTables {
-        let mut gateways_by_reference = HashMap::new();
-        let mut gateway_positions = HashMap::new();
-        for (i, gateway) in self.gateways() {
-            let reference = self.qualified_name(i);
-            gateways_by_reference.entry(reference).or_insert(i);
-            gateway_positions.insert(std::ptr::from_ref(gateway).addr(), i);
-        }
-        let mut services_by_name: HashMap<String, HashMap<String, usize>> = HashMap::new();
-        let mut services_by_label: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
-        for (i, service) in self.services() {
-            services_by_name
-                .entry(self.namespace(i).to_owned())
-                .or_default()
-                .entry(self.name(i).to_owned())
-                .or_insert(i);
-            for (key, value) in &service.selector {
-                services_by_label
-                    .entry(key.to_string())
-                    .or_default()
-                    .entry(value.to_string())
-                    .or_default()
-                    .push(i);
-            }
-        }
-        let mut virtual_services_by_gateway: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut bound_references = vec![Vec::new(); self.manifests.len()];
-        for (i, vs) in self.virtual_services() {
-            let bound = self.resolve_bound_gateways(i, vs);
-            let mut distinct = bound.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            for reference in distinct {
-                virtual_services_by_gateway
-                    .entry(reference)
-                    .or_default()
-                    .push(i);
-            }
-            bound_references[i] = bound;
-        }
-        NameTables {
-            gateways_by_reference,
-            gateway_positions,
-            services_by_name,
-            services_by_label,
-            virtual_services_by_gateway,
-            bound_references,
-        }
     }
 
     /// Builds the tables that several rules share, side by side, before the rules run: the
@@ -423,29 +288,6 @@ impl<'a> Index<'a> {
     /// Every namespace the input names: where resources live and where they export to.
     pub fn known_namespaces(&self) -> BTreeSet<&str> {
         self.known_namespaces.iter().map(String::as_str).collect()
-    }
-
-    fn collect_known_namespaces(&self) -> BTreeSet<String> {
-        // Tens of thousands of resources live in a few namespaces: dedupe them in a hash
-        // set, and sort only the distinct ones.
-        let mut namespaces: HashSet<&str> = (0..self.manifests.len())
-            .map(|i| self.namespace(i))
-            .collect();
-        namespaces.insert(&self.mesh.root_namespace);
-        for (_, entry) in self.service_entries() {
-            namespaces.extend(entry.export_to.iter().map(Text::as_str));
-        }
-        for (_, service) in self.virtual_services() {
-            namespaces.extend(service.export_to.iter().map(Text::as_str));
-        }
-        for (_, rule) in self.destination_rules() {
-            namespaces.extend(rule.export_to.iter().map(Text::as_str));
-        }
-        namespaces.retain(|n| !matches!(*n, "." | "*" | "~"));
-        namespaces
-            .into_iter()
-            .map(str::to_owned)
-            .collect::<BTreeSet<_>>()
     }
 
     // -----------------------------------------------------------------------------------
