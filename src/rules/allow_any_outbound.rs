@@ -181,7 +181,8 @@ fn egress_gateways(index: &Index) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Manifest, MeshConfig, OutboundTrafficPolicy, read::read_str};
+    use crate::manifest::{Manifest, MeshConfig, OutboundTrafficPolicy};
+    use crate::rules::tests::manifests;
 
     const GATEWAY_ROUTES: &str = r"
 apiVersion: networking.istio.io/v1
@@ -209,14 +210,6 @@ spec:
         let mut findings = Vec::new();
         check(&index, &mut findings);
         findings
-    }
-
-    fn manifests(yaml: &str) -> Vec<Manifest> {
-        read_str(yaml)
-            .manifests
-            .into_iter()
-            .map(|l| l.manifest)
-            .collect()
     }
 
     fn mesh(mode: &str) -> MeshConfig {

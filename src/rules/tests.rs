@@ -1,12 +1,17 @@
 use super::*;
 
-/// Runs one rule's check over manifests read from YAML, for a rule's unit tests.
-pub(crate) fn run_rule(check: fn(&Index, &mut Vec<Finding>), yaml: &str) -> Vec<Finding> {
-    let manifests: Vec<crate::manifest::Manifest> = crate::manifest::read::read_str(yaml)
+/// The manifests of a YAML stream, for a rule's unit tests.
+pub(crate) fn manifests(yaml: &str) -> Vec<crate::manifest::Manifest> {
+    crate::manifest::read::read_str(yaml)
         .manifests
         .into_iter()
         .map(|l| l.manifest)
-        .collect();
+        .collect()
+}
+
+/// Runs one rule's check over manifests read from YAML, for a rule's unit tests.
+pub(crate) fn run_rule(check: fn(&Index, &mut Vec<Finding>), yaml: &str) -> Vec<Finding> {
+    let manifests = manifests(yaml);
     let index = Index::new(&manifests, "default", None);
     let mut findings = Vec::new();
     check(&index, &mut findings);

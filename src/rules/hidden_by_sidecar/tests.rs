@@ -1,13 +1,6 @@
 use super::*;
-use crate::manifest::{Manifest, MeshConfig, read::read_str};
-
-fn manifests(yaml: &str) -> Vec<Manifest> {
-    read_str(yaml)
-        .manifests
-        .into_iter()
-        .map(|l| l.manifest)
-        .collect()
-}
+use crate::manifest::MeshConfig;
+use crate::rules::tests::manifests;
 
 /// Every rule of this group, on input meant to trip up lookups: empty and `*` hosts,
 /// IP hosts, port 0, missing ports, host entries without a namespace, odd `exportTo`.
