@@ -199,6 +199,74 @@ spec:
     );
 }
 
+/// A Gateway with few hosts is read host by host, one with many through a map: both must
+/// accept the same hosts, wildcards and namespace parts included.
+#[test]
+fn a_gateway_accepts_the_same_hosts_whether_it_has_few_or_many() {
+    let judged = |fillers: usize| {
+        let mut hosts = vec![
+            "'*.example.com'".to_owned(),
+            "'./api.internal.net'".to_owned(),
+            "'team-b/*.team-b.org'".to_owned(),
+        ];
+        hosts.extend((0..fillers).map(|n| format!("'filler{n}.example.org'")));
+        let yaml = format!(
+            "
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {{name: egress, namespace: istio-system}}
+spec:
+  selector: {{istio: egressgateway}}
+  servers:
+  - port: {{number: 443, name: tls, protocol: TLS}}
+    hosts: [{}]
+    tls: {{mode: PASSTHROUGH}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: some, namespace: team-a}}
+spec:
+  hosts: [api.example.com, '*.example.com', api.internal.net, x.team-b.org]
+  gateways: [istio-system/egress]
+  tls:
+  - match: [{{sniHosts: [api.example.com]}}]
+    route:
+    - destination: {{host: api.example.com}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: none, namespace: team-a}}
+spec:
+  hosts: [api.internal.net, x.team-b.org, '*.net']
+  gateways: [istio-system/egress]
+  tls:
+  - match: [{{sniHosts: [x.team-b.org]}}]
+    route:
+    - destination: {{host: x.team-b.org}}
+",
+            hosts.join(", ")
+        );
+        let found: Vec<String> = codes(&yaml, "M018")
+            .into_iter()
+            .map(|(resource, message)| {
+                let words: Vec<&str> = message.split(' ').take(4).collect();
+                format!("{resource}: {}", words.join(" "))
+            })
+            .collect();
+        found
+    };
+    let few = judged(0);
+    assert_eq!(
+        few,
+        vec![
+            "VirtualService team-a/some: VirtualService host api.internal.net is".to_owned(),
+            "VirtualService team-a/some: VirtualService host x.team-b.org is".to_owned(),
+            "VirtualService team-a/none: VirtualService is bound to".to_owned(),
+        ]
+    );
+    assert_eq!(judged(20), few);
+}
+
 #[test]
 fn hidden_entries_and_virtual_services_conflict_with_nothing() {
     let yaml = r#"

@@ -21,7 +21,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::host_map::HostMap;
 use super::index::MESH_GATEWAY;
-use super::{Finding, Index};
+use super::{Finding, Index, hosts};
 use crate::diagnostic::{Severity, codes};
 use crate::manifest::Gateway;
 
@@ -32,13 +32,24 @@ struct Admitted<'a> {
     hosts: Vec<&'a str>,
     refused: Vec<String>,
     /// `hosts` as a map, so a Gateway with thousands of hosts is not read per VirtualService
-    /// host.
-    lookup: HostMap<'a, ()>,
+    /// host. Only for a Gateway with more than [`READ_IN_TURN`] hosts: most Gateways have
+    /// one, and a map for each of them was most of this rule's memory (70 MB at 100,000
+    /// hosts).
+    lookup: Option<HostMap<'a, ()>>,
 }
+
+/// Up to this many hosts, [`Admitted::accepts`] compares a host with each in turn.
+const READ_IN_TURN: usize = 8;
 
 impl Admitted<'_> {
     fn accepts(&self, host: &str) -> bool {
-        !self.lookup.intersecting(host).is_empty()
+        match &self.lookup {
+            Some(lookup) => !lookup.intersecting(host).is_empty(),
+            None => self
+                .hosts
+                .iter()
+                .any(|admitted| hosts::intersect(admitted, host)),
+        }
     }
 }
 
@@ -46,7 +57,7 @@ fn admitted<'a>(gateway: &'a Gateway, gateway_namespace: &str, vs_namespace: &st
     let mut out = Admitted {
         hosts: Vec::new(),
         refused: Vec::new(),
-        lookup: HostMap::default(),
+        lookup: None,
     };
     for host in gateway.servers.iter().flat_map(|s| &s.hosts) {
         match host.split_once('/') {
@@ -67,15 +78,20 @@ fn admitted<'a>(gateway: &'a Gateway, gateway_namespace: &str, vs_namespace: &st
     }
     out.hosts.retain(|h| !h.is_empty());
     out.hosts.dedup();
-    for &host in &out.hosts {
-        out.lookup.insert(host, ());
+    if out.hosts.len() > READ_IN_TURN {
+        let mut lookup = HostMap::default();
+        for &host in &out.hosts {
+            lookup.insert(host, ());
+        }
+        out.lookup = Some(lookup);
     }
     out
 }
 
 pub fn check(index: &Index, findings: &mut Vec<Finding>) {
-    // What each Gateway admits, by Gateway and VirtualService namespace: VirtualServices in
-    // one namespace share it.
+    // What each Gateway with many hosts admits, by Gateway and VirtualService namespace:
+    // VirtualServices in one namespace share it. What a Gateway with few hosts admits is
+    // quicker made again than kept (most Gateways have one host, and are bound once).
     let mut admitted_by: HashMap<(usize, &str), Admitted> = HashMap::new();
     for (i, vs) in index.virtual_services() {
         let namespace = index.namespace(i);
@@ -83,8 +99,9 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
         if vs_hosts.is_empty() {
             continue;
         }
-        // (gateway, resolved reference)
-        let mut bound: Vec<(usize, String)> = Vec::new();
+        // (gateway, resolved reference, position in `few` if made for this VirtualService)
+        let mut bound: Vec<(usize, String, Option<usize>)> = Vec::new();
+        let mut few: Vec<Admitted> = Vec::new();
         for reference in &vs.gateways {
             if reference == MESH_GATEWAY || reference.is_empty() {
                 continue;
@@ -93,18 +110,30 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             let Some((g, gateway)) = index.gateway(&resolved) else {
                 continue;
             };
-            if bound.iter().any(|(other, _)| *other == g) {
+            if bound.iter().any(|(other, _, _)| *other == g) {
                 continue;
             }
-            admitted_by
-                .entry((g, namespace))
-                .or_insert_with(|| admitted(gateway, index.namespace(g), namespace));
-            bound.push((g, resolved));
+            let server_hosts: usize = gateway.servers.iter().map(|s| s.hosts.len()).sum();
+            if server_hosts > READ_IN_TURN {
+                admitted_by
+                    .entry((g, namespace))
+                    .or_insert_with(|| admitted(gateway, index.namespace(g), namespace));
+                bound.push((g, resolved, None));
+            } else {
+                few.push(admitted(gateway, index.namespace(g), namespace));
+                bound.push((g, resolved, Some(few.len() - 1)));
+            }
         }
         // The bound Gateways with the hosts each admits.
         let bound: Vec<(usize, String, &Admitted)> = bound
             .into_iter()
-            .map(|(g, resolved)| (g, resolved, &admitted_by[&(g, namespace)]))
+            .map(|(g, resolved, made)| {
+                let admitted = match made {
+                    Some(at) => &few[at],
+                    None => &admitted_by[&(g, namespace)],
+                };
+                (g, resolved, admitted)
+            })
             .collect();
         let mut any_accepted = false;
         for (g, resolved, admitted) in &bound {
