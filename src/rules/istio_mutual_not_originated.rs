@@ -118,7 +118,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                          hop of VirtualService {} ({} to {}:{}{}), but for sidecars in \
                          namespace {client}, {problem}: no filter chain of the gateway matches \
                          and connections are reset",
-                        leg.reference,
+                        leg.reference(index),
                         leg.port,
                         index.name(leg.vs),
                         leg.route.describe(),

@@ -63,7 +63,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                         leg.host,
                         leg.port,
                         subset_text(leg.destination),
-                        leg.reference,
+                        leg.reference(index),
                         leg.port,
                         index.name(leg.vs),
                         leg.route.describe(),

@@ -2,6 +2,8 @@
 //! sidecars that take it and the TLS their DestinationRules make them send. Several rules
 //! judge the same legs, so [`Index::gateway_legs`] finds them once.
 
+use std::borrow::Cow;
+
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::{
@@ -9,8 +11,8 @@ use super::{
     points_at_gateway_unless, routes_at, server_port, serving_positions, vs_hosts,
 };
 use crate::manifest::{Destination, Server, Spec, Text, VirtualService};
-use crate::rules::Index;
 use crate::rules::index::MESH_GATEWAY;
+use crate::rules::{Index, hosts};
 
 /// The namespaces whose sidecars a mesh-bound VirtualService routes, as far as the input
 /// tells: its own, the namespaces its `exportTo` names, and, when it is exported everywhere,
@@ -78,15 +80,22 @@ pub struct GatewayLeg<'a> {
     pub virtual_service: &'a VirtualService,
     pub route: RouteAt<'a>,
     pub destination: &'a Destination,
-    /// The gateway Service host (resolved).
-    pub host: String,
+    /// The gateway Service host (resolved; borrowed when written in full, as it mostly is).
+    pub host: Cow<'a, str>,
     pub port: u32,
     pub gateway: usize,
-    pub reference: String,
     pub server: &'a Server,
     /// The sidecars that take the hop ([`client_namespaces`]), with the TLS their
     /// DestinationRules make them send.
     pub clients: Vec<LegClient<'a>>,
+}
+
+impl GatewayLeg<'_> {
+    /// The leg's Gateway as `namespace/name`, for messages: made when asked, not held by
+    /// each of thousands of legs.
+    pub fn reference(&self, index: &Index) -> String {
+        index.qualified_name(self.gateway)
+    }
 }
 
 /// The sidecars of one namespace taking a gateway leg.
@@ -119,6 +128,8 @@ pub(in crate::rules) fn find_gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayL
     for (i, vs) in index.virtual_services() {
         legs_of(index, i, vs, &mut clients, &mut legs);
     }
+    // Held while the rules run: without the room the list grew into.
+    legs.shrink_to_fit();
     legs
 }
 
@@ -160,9 +171,10 @@ fn legs_of<'a>(
             .collect();
         for route in &mesh_routes {
             for destination in &route.route.destinations {
-                let Some(host) = destination_host(index, i, destination) else {
+                if destination.host.is_empty() {
                     continue;
-                };
+                }
+                let host = hosts::resolve_borrowed(&destination.host, index.namespace(i));
                 let not_gateway = |h: &str| not_gateway.contains(h);
                 if !points_at_gateway_unless(index, Some(gateway), &host, not_gateway) {
                     continue;
@@ -181,7 +193,6 @@ fn legs_of<'a>(
                             host: host.clone(),
                             port,
                             gateway: gateway_index,
-                            reference: reference.clone(),
                             server,
                             clients: clients.of(i, vs, &host, destination, port),
                         });
