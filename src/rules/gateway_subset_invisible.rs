@@ -293,7 +293,7 @@ fn clients(
             index
                 .namespaces_reaching(&host)
                 .into_iter()
-                .map(|r| r.namespace),
+                .map(|r| r.namespace.to_owned()),
         );
     }
     candidates.extend(keeping.iter().cloned());

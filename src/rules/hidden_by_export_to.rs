@@ -159,7 +159,7 @@ fn clients_see_entries(
         let covering = index.entries_covering(host);
         let entry_index = declaring(index, host, &covering);
         for reaching in first_per_namespace(index.namespaces_reaching(host)) {
-            let client = &reaching.namespace;
+            let client = reaching.namespace;
             if reaching.reach == Reach::Declares
                 || gateway_namespaces.contains(client)
                 || covering.iter().any(|&e| visible(index, e, client))
@@ -201,7 +201,7 @@ fn clients_see_detours(
         };
         for host in &vs_hosts {
             for reaching in first_per_namespace(index.namespaces_reaching(host)) {
-                let client = &reaching.namespace;
+                let client = reaching.namespace;
                 if reaching.reach == Reach::Routes
                     || gateway_namespaces.contains(client)
                     || index.virtual_service_visible(vs_index, vs, client)

@@ -75,9 +75,9 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             let mut clients: BTreeSet<&str> = BTreeSet::new();
             for r in evidence {
                 let applies = r.namespace == namespace
-                    || (namespace == root && !with_own.contains(r.namespace.as_str()));
-                if applies && !gateway_namespaces.contains(&r.namespace) {
-                    clients.insert(&r.namespace);
+                    || (namespace == root && !with_own.contains(r.namespace));
+                if applies && !gateway_namespaces.contains(r.namespace) {
+                    clients.insert(r.namespace);
                 }
             }
             for client in clients {

@@ -115,7 +115,7 @@ pub struct Index<'a> {
     pub manifests: &'a [Manifest],
     pub mesh: MeshSettings,
     /// The namespace of resources that name none (what `kubectl apply` would use).
-    pub default_namespace: String,
+    pub default_namespace: &'a str,
     by_kind: BTreeMap<KnownKind, Vec<usize>>,
     // The lookup tables are built once, so that a rule asking about every route or host
     // does not scan the whole input for each (which made the rules quadratic).
@@ -132,13 +132,13 @@ pub struct Index<'a> {
     gateway_legs: OnceLock<Vec<GatewayLeg<'a>>>,
     /// Every piece of evidence that a namespace reaches a host, by the host (or wildcard)
     /// it names; built on first use by [`Index::namespaces_reaching`].
-    reaching: OnceLock<ReachIndex>,
+    reaching: OnceLock<ReachIndex<'a>>,
 }
 
 impl<'a> Index<'a> {
     pub fn new(
         manifests: &'a [Manifest],
-        default_namespace: &str,
+        default_namespace: &'a str,
         mesh_file: Option<&MeshConfig>,
     ) -> Index<'a> {
         let mut by_kind: BTreeMap<KnownKind, Vec<usize>> = BTreeMap::new();
@@ -155,7 +155,7 @@ impl<'a> Index<'a> {
         let mut index = Index {
             manifests,
             mesh,
-            default_namespace: default_namespace.to_owned(),
+            default_namespace,
             by_kind,
             hosts: HostTables::default(),
             names: NameTables::default(),
@@ -190,12 +190,12 @@ impl<'a> Index<'a> {
     }
 
     /// The namespace a resource lives in.
-    pub fn namespace(&self, i: usize) -> &str {
+    pub fn namespace(&self, i: usize) -> &'a str {
         self.manifests[i]
             .id
             .namespace
             .as_deref()
-            .unwrap_or(&self.default_namespace)
+            .unwrap_or(self.default_namespace)
     }
 
     pub fn name(&self, i: usize) -> &str {

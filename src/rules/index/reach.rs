@@ -28,23 +28,25 @@ pub enum Reach {
 }
 
 /// The evidence of [`Index::namespaces_reaching`] by the host it names: exact hosts in a
-/// map, wildcards (few) in a list.
+/// map, wildcards (few) in a list. Hosts and namespaces are borrowed from the input where
+/// they are written in full: a copy of each host and namespace in every piece of evidence
+/// was a quarter of the table.
 #[derive(Debug, Default)]
-pub(super) struct ReachIndex {
-    exact: HashMap<String, Vec<Reaching>>,
-    wildcards: Vec<(String, Reaching)>,
+pub(super) struct ReachIndex<'a> {
+    exact: HashMap<Cow<'a, str>, Vec<Reaching<'a>>>,
+    wildcards: Vec<(Cow<'a, str>, Reaching<'a>)>,
 }
 
 /// One piece of evidence that a namespace reaches a host.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reaching {
-    pub namespace: String,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reaching<'a> {
+    pub namespace: &'a str,
     /// The resource that shows it.
     pub resource: usize,
     pub reach: Reach,
 }
 
-impl Reaching {
+impl Reaching<'_> {
     /// The evidence in words, for a message about its namespace: "VirtualService a/b routes
     /// api.example.com for it".
     pub fn describe(&self, index: &Index, host: &str) -> String {
@@ -65,7 +67,7 @@ impl Reaching {
     }
 }
 
-impl Index<'_> {
+impl<'a> Index<'a> {
     /// The namespaces named in an `exportTo` list: `.` is the owner's namespace; `*` and
     /// `~` name none.
     pub fn named_in_export_to(export_to: &[Text], owner: &str) -> Vec<String> {
@@ -86,25 +88,25 @@ impl Index<'_> {
     /// namespace can see counts: a VirtualService or DestinationRule whose `exportTo` hides
     /// it from its own namespace is configuration for others, not evidence of its own
     /// namespace. Sorted by namespace, then resource.
-    pub fn namespaces_reaching(&self, host: &str) -> Vec<Reaching> {
+    pub fn namespaces_reaching(&self, host: &str) -> Vec<Reaching<'a>> {
         let index = self.reach_index();
         let mut out: Vec<Reaching> = Vec::new();
         if hosts::is_wildcard(host) {
             // A wildcard shares names with any exact host under it.
             for (pattern, found) in &index.exact {
                 if hosts::covers(host, pattern) {
-                    out.extend(found.iter().cloned());
+                    out.extend(found.iter().copied());
                 }
             }
         } else {
-            out.extend(index.exact.get(host).into_iter().flatten().cloned());
+            out.extend(index.exact.get(host).into_iter().flatten().copied());
         }
         out.extend(
             index
                 .wildcards
                 .iter()
                 .filter(|(pattern, _)| hosts::intersect(pattern, host))
-                .map(|(_, reaching)| reaching.clone()),
+                .map(|(_, reaching)| *reaching),
         );
         out.sort_by(|a, b| {
             (&a.namespace, a.resource, a.reach).cmp(&(&b.namespace, b.resource, b.reach))
@@ -115,15 +117,15 @@ impl Index<'_> {
 
     /// All the evidence of [`Index::namespaces_reaching`], by the host it names, collected on
     /// first use.
-    pub(super) fn reach_index(&self) -> &ReachIndex {
+    pub(super) fn reach_index(&self) -> &ReachIndex<'a> {
         self.reaching.get_or_init(|| self.collect_reaching())
     }
 
-    fn collect_reaching(&self) -> ReachIndex {
+    fn collect_reaching(&self) -> ReachIndex<'a> {
         let mut out = ReachIndex::default();
         // The hosts of each VirtualService with `mesh` routes, and by (host, subset) the
         // VirtualServices (positions in `mesh_hosts`) whose `mesh` routes send there.
-        let mut mesh_hosts: Vec<Vec<String>> = Vec::new();
+        let mut mesh_hosts: Vec<Vec<Cow<'a, str>>> = Vec::new();
         let mut subset_routes: HashMap<(Cow<str>, &str), Vec<usize>> = HashMap::new();
         for (i, vs) in self.virtual_services() {
             let namespace = self.namespace(i);
@@ -144,7 +146,12 @@ impl Index<'_> {
                     }
                 }
             }
-            let vs_hosts = super::super::hops::vs_hosts(self, i, vs);
+            let vs_hosts: Vec<Cow<'a, str>> = vs
+                .hosts
+                .iter()
+                .filter(|h| !h.is_empty())
+                .map(|h| hosts::resolve_borrowed(h, namespace))
+                .collect();
             let mut viewers: Vec<&str> = export_targets(&vs.export_to, namespace).collect();
             viewers.push(namespace);
             viewers.sort_unstable();
@@ -152,7 +159,7 @@ impl Index<'_> {
             for viewer in viewers {
                 if self.virtual_service_visible(i, vs, viewer) {
                     for host in &vs_hosts {
-                        out.push(host, viewer, i, Reach::Routes);
+                        out.push(host.clone(), viewer, i, Reach::Routes);
                     }
                 }
             }
@@ -167,12 +174,12 @@ impl Index<'_> {
             if rule_host.is_empty() {
                 continue;
             }
-            out.push(&rule_host, namespace, i, Reach::Configures);
+            out.push(rule_host.clone(), namespace, i, Reach::Configures);
             for subset in &rule.subsets {
                 let key = (Cow::Borrowed(rule_host.as_ref()), subset.name.as_str());
                 for &routing in subset_routes.get(&key).into_iter().flatten() {
                     for host in &mesh_hosts[routing] {
-                        out.push(host, namespace, i, Reach::GatewaySubset);
+                        out.push(host.clone(), namespace, i, Reach::GatewaySubset);
                     }
                 }
             }
@@ -185,7 +192,7 @@ impl Index<'_> {
                 .filter_map(|entry| entry.split_once('/'));
             for (namespace, name) in entries {
                 if !namespace.starts_with('~') && name != "*" {
-                    out.push(name, self.namespace(i), i, Reach::Imports);
+                    out.push(Cow::Borrowed(name), self.namespace(i), i, Reach::Imports);
                 }
             }
         }
@@ -194,7 +201,7 @@ impl Index<'_> {
             for host in &entry.hosts {
                 let host = hosts::resolve_borrowed(host, namespace);
                 for viewer in export_targets(&entry.export_to, namespace) {
-                    out.push(&host, viewer, i, Reach::Declares);
+                    out.push(host.clone(), viewer, i, Reach::Declares);
                 }
             }
         }
@@ -202,24 +209,24 @@ impl Index<'_> {
     }
 }
 
-impl ReachIndex {
+impl<'a> ReachIndex<'a> {
     /// Records that `namespace` reaches `pattern`, as `resource` shows. A bare `*` says
     /// nothing about any one host: it is no evidence.
-    fn push(&mut self, pattern: &str, namespace: &str, resource: usize, reach: Reach) {
+    fn push(&mut self, pattern: Cow<'a, str>, namespace: &'a str, resource: usize, reach: Reach) {
         if pattern.is_empty() || pattern == "*" {
             return;
         }
         let reaching = Reaching {
-            namespace: namespace.to_owned(),
+            namespace,
             resource,
             reach,
         };
-        if hosts::is_wildcard(pattern) {
-            self.wildcards.push((pattern.to_owned(), reaching));
-        } else if let Some(found) = self.exact.get_mut(pattern) {
+        if hosts::is_wildcard(&pattern) {
+            self.wildcards.push((pattern, reaching));
+        } else if let Some(found) = self.exact.get_mut(pattern.as_ref()) {
             found.push(reaching);
         } else {
-            self.exact.insert(pattern.to_owned(), vec![reaching]);
+            self.exact.insert(pattern, vec![reaching]);
         }
     }
 }
