@@ -104,7 +104,7 @@ fn write_directory(built: Built, dir: &Path, layout: Layout) -> Result<usize, St
     let mut staging = emit::Staging::begin(dir).map_err(|error| error.to_string())?;
     let mut arranger = layout::Arranger::new(layout);
     let mut count = 0;
-    built.write_in_parts(|part| {
+    built.freeing_model_while_writing().write_in_parts(|part| {
         for document in part {
             let file = arranger.place(document)?;
             staging.write(&file).map_err(|error| error.to_string())?;

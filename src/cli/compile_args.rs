@@ -89,6 +89,19 @@ enum Documents {
 const HOSTS_PER_PART: usize = 2048;
 
 impl Built {
+    /// Frees the rules' model on a thread of its own while the documents are written,
+    /// instead of leaving it to the end of the process, so that writing reuses its memory.
+    /// For `-o`, whose writing holds every file's path and description (for the
+    /// kustomization and for naming clashes): with the model held, `-o` of 100,000 hosts
+    /// peaked at 720 MiB, 629 MiB without. A stream peaks while the rules run, and the
+    /// freeing's CPU time (about 45 ms at 10,000 hosts) would compete with its writing.
+    #[must_use]
+    pub fn freeing_model_while_writing(mut self) -> Built {
+        let judged = std::mem::take(&mut self.judged);
+        std::thread::spawn(move || drop(judged));
+        self
+    }
+
     /// Hands the documents `build` writes to `write`, in order, a part at a time. A native
     /// build compiles and renders them again here: the rules judged the same resources
     /// (compilation is deterministic), and a big output's text is never held whole beside
