@@ -93,7 +93,7 @@ impl Built {
     /// instead of leaving it to the end of the process, so that writing reuses its memory.
     /// For `-o`, whose writing holds every file's path and description (for the
     /// kustomization and for naming clashes): with the model held, `-o` of 100,000 hosts
-    /// peaked at 720 MiB, 629 MiB without. A stream peaks while the rules run, and the
+    /// peaked at 720 MiB, about 625 MiB without. A stream peaks while the rules run, and the
     /// freeing's CPU time (about 45 ms at 10,000 hosts) would compete with its writing.
     #[must_use]
     pub fn freeing_model_while_writing(mut self) -> Built {

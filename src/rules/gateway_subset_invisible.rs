@@ -83,7 +83,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
                 if !is_gateway_service || !seen.insert((host.clone(), subset.to_owned())) {
                     continue;
                 }
-                let defining: Vec<usize> = defining(
+                let defining: Vec<usize> = rules_defining(
                     definers
                         .entry(host.clone())
                         .or_insert_with(|| subset_definers(&rules, &host)),
@@ -144,7 +144,7 @@ fn subset_definers<'a>(
 }
 
 /// The rules defining `subset` among [`subset_definers`], in input order.
-fn defining(definers: &[(&str, usize)], subset: &str) -> Vec<usize> {
+fn rules_defining(definers: &[(&str, usize)], subset: &str) -> Vec<usize> {
     let start = definers.partition_point(|&(name, _)| name < subset);
     definers[start..]
         .iter()

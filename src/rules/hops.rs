@@ -14,6 +14,8 @@ mod legs;
 pub(super) use legs::find_gateway_legs;
 pub use legs::{GatewayLeg, LegClient, client_namespaces, gateway_legs};
 
+use std::borrow::Cow;
+
 use super::index::MESH_GATEWAY;
 pub use super::merged_rules::{ClientTlsSetting, MergedRules, SubsetDefiners};
 use super::routes::{Route, RouteKind, routes};
@@ -132,16 +134,30 @@ pub fn bound_gateways<'a>(
 
 /// The hosts of a VirtualService, resolved in its namespace (empty ones left out).
 pub fn vs_hosts(index: &Index, i: usize, vs: &VirtualService) -> Vec<String> {
-    vs.hosts
-        .iter()
-        .filter(|h| !h.is_empty())
-        .map(|h| hosts::resolve(h, index.namespace(i)))
+    vs_hosts_borrowed(index, i, vs)
+        .into_iter()
+        .map(Cow::into_owned)
         .collect()
 }
 
-/// A destination's host, resolved in the VirtualService's namespace; `None` when empty.
-pub fn destination_host(index: &Index, i: usize, destination: &Destination) -> Option<String> {
-    (!destination.host.is_empty()).then(|| hosts::resolve(&destination.host, index.namespace(i)))
+/// [`vs_hosts`], borrowing the hosts written in full: for tables held while the rules run.
+pub fn vs_hosts_borrowed<'v>(index: &Index, i: usize, vs: &'v VirtualService) -> Vec<Cow<'v, str>> {
+    vs.hosts
+        .iter()
+        .filter(|h| !h.is_empty())
+        .map(|h| hosts::resolve_borrowed(h, index.namespace(i)))
+        .collect()
+}
+
+/// A destination's host, resolved in the VirtualService's namespace (borrowed when written
+/// in full); `None` when empty.
+pub fn destination_host<'d>(
+    index: &Index,
+    i: usize,
+    destination: &'d Destination,
+) -> Option<Cow<'d, str>> {
+    (!destination.host.is_empty())
+        .then(|| hosts::resolve_borrowed(&destination.host, index.namespace(i)))
 }
 
 /// The cluster FQDN of a Service in the input.

@@ -22,6 +22,8 @@
 //! VirtualServices bound only to `mesh` (Istio's `egress-control` recipe: a timeout on an
 //! external host, no gateway) have nothing to skip and are not judged.
 
+use std::borrow::Cow;
+
 use foldhash::HashSet;
 
 use super::hops::{
@@ -76,7 +78,7 @@ pub fn check(index: &Index, findings: &mut Vec<Finding>) {
             let gateway_destinations: Vec<String> = gateway_routes
                 .iter()
                 .flat_map(|route| &route.route.destinations)
-                .filter_map(|d| destination_host(index, i, d))
+                .filter_map(|d| destination_host(index, i, d).map(Cow::into_owned))
                 .collect();
             let not_gateway: HashSet<&str> = own_hosts
                 .iter()
@@ -276,7 +278,7 @@ fn other_mesh_hop(
         let mut not_gateway = other_hosts.clone();
         for route in routes_at(index, j, other, reference) {
             for d in &route.route.destinations {
-                not_gateway.extend(destination_host(index, j, d));
+                not_gateway.extend(destination_host(index, j, d).map(Cow::into_owned));
             }
         }
         routes_at(index, j, other, MESH_GATEWAY)

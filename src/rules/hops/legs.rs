@@ -11,8 +11,8 @@ use super::{
     points_at_gateway_unless, routes_at, server_port, serving_positions, vs_hosts,
 };
 use crate::manifest::{Destination, Server, Spec, Text, VirtualService};
+use crate::rules::Index;
 use crate::rules::index::MESH_GATEWAY;
-use crate::rules::{Index, hosts};
 
 /// The namespaces whose sidecars a mesh-bound VirtualService routes, as far as the input
 /// tells: its own, the namespaces its `exportTo` names, and, when it is exported everywhere,
@@ -160,7 +160,7 @@ fn legs_of<'a>(
         if bound.iter().any(|(r, _)| *r == reference) {
             for route in routes_at(index, i, vs, &reference) {
                 for d in &route.route.destinations {
-                    gateway_destinations.extend(destination_host(index, i, d));
+                    gateway_destinations.extend(destination_host(index, i, d).map(Cow::into_owned));
                 }
             }
         }
@@ -171,10 +171,9 @@ fn legs_of<'a>(
             .collect();
         for route in &mesh_routes {
             for destination in &route.route.destinations {
-                if destination.host.is_empty() {
+                let Some(host) = destination_host(index, i, destination) else {
                     continue;
-                }
-                let host = hosts::resolve_borrowed(&destination.host, index.namespace(i));
+                };
                 let not_gateway = |h: &str| not_gateway.contains(h);
                 if !points_at_gateway_unless(index, Some(gateway), &host, not_gateway) {
                     continue;

@@ -146,12 +146,7 @@ impl<'a> Index<'a> {
                     }
                 }
             }
-            let vs_hosts: Vec<Cow<'a, str>> = vs
-                .hosts
-                .iter()
-                .filter(|h| !h.is_empty())
-                .map(|h| hosts::resolve_borrowed(h, namespace))
-                .collect();
+            let vs_hosts = super::super::hops::vs_hosts_borrowed(self, i, vs);
             let mut viewers: Vec<&str> = export_targets(&vs.export_to, namespace).collect();
             viewers.push(namespace);
             viewers.sort_unstable();
