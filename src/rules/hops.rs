@@ -12,7 +12,7 @@
 mod legs;
 
 pub(super) use legs::find_gateway_legs;
-pub use legs::{GatewayLeg, LegClient, client_namespaces, gateway_legs};
+pub use legs::{GatewayLeg, LegClient, client_namespaces};
 
 use std::borrow::Cow;
 

@@ -5,7 +5,7 @@
 //! sidecar, so when none of the namespace's egress policies allows the gateway pods, every
 //! connection through the gateway times out (or is refused) at the CNI, while Istio's
 //! configuration looks right. The namespaces come from the gateway legs
-//! ([`super::hops::gateway_legs`]): the VirtualService's own namespace and those its
+//! ([`super::Index::gateway_legs`]): the VirtualService's own namespace and those its
 //! `exportTo` names, or every namespace when it is exported to `*`. The gateway pods are the
 //! Gateway's `selector` in the gateway workload's namespace; the ports are the Service's
 //! `targetPort` for the server port, when the input has the Service.

@@ -105,21 +105,17 @@ pub struct LegClient<'a> {
     /// The first of the DestinationRules that apply to them for the leg's host
     /// ([`Index::destination_rules_for`]), if any.
     pub rule: Option<usize>,
-    /// What those rules say about TLS toward the leg's port and subset ([`client_tls`]).
+    /// What those rules say about TLS toward the leg's port and subset
+    /// ([`MergedRules::client_tls`]).
     pub tls: ClientTlsSetting<'a>,
 }
 
 /// Every mesh hop that reaches a server of a Gateway in the input: a mesh route whose
-/// destination is the Service in front of the Gateway's pods ([`points_at_gateway`]), on a
+/// destination is the Service in front of the Gateway's pods ([`super::points_at_gateway`]), on a
 /// port where the Gateway has a server for one of the VirtualService's hosts. The Gateway
 /// need not be bound by the same VirtualService: the mesh hop and the gateway hop are often
-/// split into two. The legs are found once per input ([`Index::gateway_legs`] lends them).
-pub fn gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
-    index.gateway_legs().to_vec()
-}
-
-/// Finds the legs for [`Index::gateway_legs`], in the order of VirtualService, Gateway,
-/// route, destination and server.
+/// split into two. Found once per input, for [`Index::gateway_legs`] to lend, in the order
+/// of VirtualService, Gateway, route, destination and server.
 pub(in crate::rules) fn find_gateway_legs<'a>(index: &Index<'a>) -> Vec<GatewayLeg<'a>> {
     // One thread: the recipes send every mesh hop to one gateway Service, and the lookups
     // for it (`clients`), kept across VirtualServices, are most of the work.
