@@ -6,7 +6,6 @@
 //! place for [`crate::validate`], which explains them as the Istio mistakes they are.
 
 use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, codes};
 use crate::lower::{PolicyFile, SUPPORTED_VERSION};
@@ -15,7 +14,7 @@ use crate::source::{Span, Spanned};
 
 pub fn merge(files: Vec<PolicyFile>, diagnostics: &mut Diagnostics) -> Policy {
     let mut mesh: Option<Mesh> = None;
-    let mut hosts: BTreeMap<String, Host> = BTreeMap::new();
+    let mut declared_hosts: Vec<Vec<Host>> = Vec::with_capacity(files.len());
     let mut rules: Vec<RuleOverride> = Vec::new();
     for file in files {
         for declared in file.rules {
@@ -53,22 +52,54 @@ pub fn merge(files: Vec<PolicyFile>, diagnostics: &mut Diagnostics) -> Policy {
                 None => mesh = Some(declared),
             }
         }
-        for host in file.hosts {
-            match hosts.entry(host.name.value.clone()) {
-                Entry::Vacant(slot) => {
-                    slot.insert(host);
-                }
-                Entry::Occupied(mut slot) => merge_host(slot.get_mut(), host, diagnostics),
-            }
-        }
+        declared_hosts.push(file.hosts);
     }
+    let hosts = merge_hosts(declared_hosts, diagnostics);
     served_hosts_declared_twice(&hosts, diagnostics);
     Policy {
         version: u32::try_from(SUPPORTED_VERSION).expect("small version"),
         mesh: mesh.unwrap_or_default(),
-        hosts: hosts.into_values().collect(),
+        hosts,
         rules,
     }
+}
+
+/// The hosts of every file (in the order of the files) sorted by name, the declarations of
+/// one name merged into the first one. Sorted as positions, and each host moved once, into
+/// its place: moving every host into a map by name and out again, or into one list first,
+/// took 7 ms of a 10,000-host build, with the other cores idle.
+fn merge_hosts(declared: Vec<Vec<Host>>, diagnostics: &mut Diagnostics) -> Vec<Host> {
+    // `Some` costs no room (a Host has a niche) and no move: each list is reused in place.
+    let mut declared: Vec<Vec<Option<Host>>> = declared
+        .into_iter()
+        .map(|hosts| hosts.into_iter().map(Some).collect())
+        .collect();
+    let mut by_name: Vec<(&str, usize, usize)> = declared
+        .iter()
+        .enumerate()
+        .flat_map(|(file, hosts)| {
+            hosts.iter().enumerate().map(move |(position, host)| {
+                let name = host.as_ref().map_or("", |h| h.name.value.as_str());
+                (name, file, position)
+            })
+        })
+        .collect();
+    // Stable: declarations of one name stay in the order of the files.
+    by_name.sort_by(|a, b| a.0.cmp(b.0));
+    let order: Vec<(usize, usize)> = by_name.into_iter().map(|(_, f, p)| (f, p)).collect();
+    let mut hosts: Vec<Host> = Vec::with_capacity(order.len());
+    for (file, position) in order {
+        let host = declared[file][position]
+            .take()
+            .expect("each declaration is taken once");
+        match hosts.last_mut() {
+            Some(first) if first.name.value == host.name.value => {
+                merge_host(first, host, diagnostics);
+            }
+            _ => hosts.push(host),
+        }
+    }
+    hosts
 }
 
 /// Folds a later declaration of a host into the first one.
@@ -196,12 +227,14 @@ fn merge_metadata(
 /// A wildcard's `served-by` host gets a ServiceEntry of its own; a host of the same name
 /// declared in the policy would be a second ServiceEntry for one hostname, whose ports and
 /// visibility nothing reconciles.
-fn served_hosts_declared_twice(hosts: &BTreeMap<String, Host>, diagnostics: &mut Diagnostics) {
-    for wildcard in hosts.values() {
+/// `hosts` is sorted by name ([`merge_hosts`]).
+fn served_hosts_declared_twice(hosts: &[Host], diagnostics: &mut Diagnostics) {
+    for wildcard in hosts {
         let Some(served_by) = &wildcard.served_by else {
             continue;
         };
-        if let Some(declared) = hosts.get(&served_by.value) {
+        let found = hosts.binary_search_by(|h| h.name.value.as_str().cmp(&served_by.value));
+        if let Ok(declared) = found.map(|at| &hosts[at]) {
             diagnostics.push(
                 Diagnostic::error(
                     codes::CONFLICTING_DECLARATIONS,
@@ -218,5 +251,65 @@ fn served_hosts_declared_twice(hosts: &BTreeMap<String, Host>, diagnostics: &mut
                 .help("keep one: the wildcard already allows this name, or name another server"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{SourceId, Sources};
+
+    /// Lowers each text as a file of its own and merges them, in order. Returns the
+    /// files' ids too.
+    fn merged(texts: &[&str]) -> (Policy, Diagnostics, Vec<SourceId>) {
+        let mut sources = Sources::default();
+        let mut diagnostics = Diagnostics::default();
+        let mut ids = Vec::new();
+        let mut files = Vec::new();
+        for (n, text) in texts.iter().enumerate() {
+            let id = sources.add(format!("{n}.kdl"), (*text).to_owned());
+            let document = crate::syntax::parse(id, text, &mut diagnostics).expect("parses");
+            files.push(crate::lower::lower(id, &document, &mut diagnostics));
+            ids.push(id);
+        }
+        let policy = merge(files, &mut diagnostics);
+        (policy, diagnostics, ids)
+    }
+
+    #[test]
+    fn hosts_come_out_by_name_each_merged_in_the_order_of_the_files() {
+        let (policy, diagnostics, files) = merged(&[
+            "version 1\nhost \"b.example.com\" {\n    tls 443\n    labels { tier \"one\" }\n}\n",
+            "version 1\nhost \"c.example.com\" {\n    tls 443\n}\nhost \"a.example.com\" {\n    tls 443\n}\n",
+            "version 1\nhost \"b.example.com\" {\n    tls 8443\n    labels { owner \"three\" }\n}\n",
+        ]);
+        assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+        let names: Vec<&str> = policy.hosts.iter().map(|h| h.name.value.as_str()).collect();
+        assert_eq!(names, ["a.example.com", "b.example.com", "c.example.com"]);
+        let b = &policy.hosts[1];
+        let ports: Vec<u16> = b.ports.iter().map(|p| p.number.value).collect();
+        assert_eq!(ports, [443, 8443]);
+        // Declared in the first file, then the third: in that order.
+        let declared_in: Vec<SourceId> = b.declared_at.iter().map(|s| s.source).collect();
+        assert_eq!(declared_in, [files[0], files[2]]);
+        let labels: Vec<&str> = b.metadata.labels.keys().map(String::as_str).collect();
+        assert_eq!(labels, ["owner", "tier"]);
+    }
+
+    #[test]
+    fn a_served_host_declared_as_a_host_is_found_in_the_sorted_hosts() {
+        let (_, diagnostics, _) = merged(&[
+            "version 1\nhost \"*.example.com\" {\n    tls 443\n    served-by \"z.example.com\"\n}\n",
+            "version 1\nhost \"z.example.com\" {\n    tls 443\n}\n",
+        ]);
+        let messages: Vec<&str> = diagnostics
+            .sorted()
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            ["`z.example.com` is both a host and the server behind `*.example.com`"]
+        );
     }
 }

@@ -101,19 +101,27 @@ pub fn compile(policy: &Policy, options: Options) -> Vec<Compiled> {
 }
 
 /// [`compile_in_chunks`], gathering what `each` makes of every resource (nothing, one item
-/// or more) into one list, in order. Each part's results go straight into the list, so no
-/// list of a whole part's results sits beside it.
+/// or more) into one list, in order, of exactly its length. Each part's results are kept
+/// in a list of their own and moved into the whole once its length is known: a list grown
+/// part by part was copied at every doubling and once more to shed its spare room, on one
+/// thread while the other cores waited, into pages new to the process each time.
 pub fn gather<I: IntoIterator + Send>(
     policy: &Policy,
     options: Options,
     hosts_per_part: usize,
     each: impl Fn(Compiled) -> I + Sync,
 ) -> Vec<I::Item> {
-    let mut out = Vec::new();
+    let mut parts: Vec<Vec<I::Item>> = Vec::new();
     let Ok(()) = compile_in_chunks(policy, options, hosts_per_part, each, |part| {
-        out.extend(part.into_iter().flatten());
+        let mut items = Vec::with_capacity(part.len());
+        items.extend(part.into_iter().flatten());
+        parts.push(items);
         Ok::<(), std::convert::Infallible>(())
     });
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        out.extend(part);
+    }
     out
 }
 
@@ -151,14 +159,15 @@ pub fn compile_in_chunks<R: Send, E>(
             host: None,
         });
     }
-    let slugs = names::HostSlugs::new(&policy.hosts);
+    let slugs = names::host_slugs(&policy.hosts);
     let enforced = policy.gateway_enforces_namespaces();
     let contexts: Vec<HostContext> = policy
         .hosts
         .iter()
-        .map(|host| HostContext {
+        .zip(&slugs)
+        .map(|(host, slug)| HostContext {
             host,
-            slug: slugs.get(&host.name.value),
+            slug,
             mesh: &policy.mesh,
             enforced,
         })

@@ -18,7 +18,7 @@ fn jinja(value: &Value) -> Jinja {
 }
 
 use crate::compile::Compiled;
-use crate::compile::names::HostSlugs;
+use crate::compile::names::host_slugs;
 use crate::policy::{Host, Policy};
 use crate::render::to_json;
 use crate::target::IstioVersion;
@@ -35,7 +35,7 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(policy: &Policy, istio: IstioVersion) -> Shared {
-        let slugs = HostSlugs::new(&policy.hosts);
+        let slugs = host_slugs(&policy.hosts);
         let mut mesh = serde_json::to_value(&policy.mesh).expect("the model serializes");
         mesh["egressGateway"]["service"] = json!(policy.mesh.egress_gateway.service_host());
         // The model leaves an empty list out; templates see every key (undefined is an error).
@@ -45,7 +45,8 @@ impl Shared {
         let hosts: Vec<Value> = policy
             .hosts
             .iter()
-            .map(|host| host_value(host, slugs.get(&host.name.value)))
+            .zip(&slugs)
+            .map(|(host, slug)| host_value(host, slug))
             .collect();
         let host_values = hosts
             .iter()
