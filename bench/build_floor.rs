@@ -11,6 +11,11 @@
 //! parse and the serialization alone. `build_floor --parse-only POLICY_DIR` only parses the
 //! policy: a part of the floor measured directly, so a subtraction that leaves less than it
 //! is known to measure noise (at 100,000 hosts the read is most of the floor's run).
+//!
+//! `--one-core` before the arguments parses the files one after another on one core: the
+//! floor as issue 7 states it (the kdl crate's parse rate, plus serialization), against
+//! which reading a multi-file policy in parallel counts in `build`'s favour. Without it the
+//! parse is split over every core, as `build`'s is: a stricter floor.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -24,17 +29,26 @@ use serde_json::Value;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let one_core = args.first().is_some_and(|a| a == "--one-core");
+    if one_core {
+        args.remove(0);
+    }
+    let threads = if one_core {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    };
     match args.as_slice() {
         [flag, resources] if flag == "--load-only" => {
             println!("{} resources", load(Path::new(resources)).len());
         }
         [flag, policy] if flag == "--parse-only" => {
-            println!("{} KDL nodes", parse_policy(Path::new(policy)));
+            println!("{} KDL nodes", parse_policy(Path::new(policy), threads));
         }
         [policy, resources, mode, out] if mode == "--stream" || mode == "-o" => {
             let resources = load(Path::new(resources));
-            let nodes = parse_policy(Path::new(policy));
+            let nodes = parse_policy(Path::new(policy), threads);
             if mode == "--stream" {
                 write_stream(&resources, Path::new(out));
             } else {
@@ -44,8 +58,9 @@ pub fn main() {
         }
         _ => {
             eprintln!(
-                "usage: build_floor POLICY_DIR RESOURCES_JSON (--stream FILE | -o DIR) | \
-                 build_floor --load-only RESOURCES_JSON | build_floor --parse-only POLICY_DIR"
+                "usage: build_floor [--one-core] POLICY_DIR RESOURCES_JSON (--stream FILE | -o DIR) \
+                 | build_floor --load-only RESOURCES_JSON \
+                 | build_floor [--one-core] --parse-only POLICY_DIR"
             );
             std::process::exit(2);
         }
@@ -57,16 +72,15 @@ fn load(path: &Path) -> Vec<Value> {
     serde_json::from_slice(&bytes).expect("a JSON array of resources")
 }
 
-/// Parses the policy's files on every core; returns the number of top-level nodes so the
-/// parse cannot be optimised away.
-fn parse_policy(dir: &Path) -> usize {
+/// Parses the policy's files on `threads` threads; returns the number of top-level nodes so
+/// the parse cannot be optimised away.
+fn parse_policy(dir: &Path, threads: usize) -> usize {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("read the policy directory")
         .map(|entry| entry.expect("an entry").path())
         .filter(|path| path.extension().is_some_and(|e| e == "kdl"))
         .collect();
     files.sort();
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let chunk = files.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let workers: Vec<_> = files
