@@ -106,7 +106,8 @@ def main() -> None:
             ratio_rounds = f"{statistics.median(t / f for t, f in zip(row, floor)):.2f}x"
         if name.startswith("baseline"):
             baseline = mean
-        elif baseline and not name.startswith("floor"):
+        elif baseline and not name.startswith(("floor", "lower bound", "subtracted")):
+            # Parts of a floor are not rows to compare with the baseline.
             speedup = f"{baseline / mean:.1f}x"
         mib = int(memory.get(name, "0")) / 1024
         print(
