@@ -56,6 +56,16 @@ pub fn map_owned<T: Send, R: Send>(mut items: Vec<T>, f: impl Fn(T) -> R + Sync)
     in_turns(chunks, threads, |chunk| chunk.into_iter().map(&f).collect())
 }
 
+/// The parts, one after another, in a list of exactly their length: results gathered part
+/// by part are moved once, not copied at every doubling of a growing list.
+pub fn concat<T>(parts: Vec<Vec<T>>) -> Vec<T> {
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        out.extend(part);
+    }
+    out
+}
+
 /// `a` and `b` side by side (`a` on a thread of its own when there is more than one core).
 pub fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
     if threads() == 1 {

@@ -271,6 +271,18 @@ fn one_resource_deployed_twice_is_an_error() {
     insta::assert_snapshot!("twice", stderr(&output));
 }
 
+/// A copy byte for byte the same as what `build` writes is found by its text, unparsed: it
+/// is still the same resource twice, reported at the copy's first key.
+#[test]
+fn one_resource_deployed_twice_word_for_word_is_an_error() {
+    let dir = deployed("twice-identical", POLICY);
+    let copy = fs::read_to_string(dir.join("serviceentry-edition-cnn-com.yaml")).unwrap();
+    fs::write(dir.join("zz-copy.yaml"), format!("# copied\n---\n{copy}")).unwrap();
+    let output = diff_in(&dir, POLICY, &["--color", "never"]);
+    assert_eq!(code(&output), 2);
+    insta::assert_snapshot!("twice_identical", stderr(&output));
+}
+
 #[test]
 fn an_empty_directory_has_everything_to_add() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("diff/empty");

@@ -75,12 +75,12 @@ pub struct Built {
     judged: Vec<Manifest>,
 }
 
-/// Where a judged build's documents come from.
-enum Documents {
-    /// Written natively: compiled once more, a part at a time, when they are written.
+/// Where a build's documents come from.
+enum Documents<T = Document> {
+    /// Written natively: compiled once more, a part at a time, when they are used.
     Compiled(compile::Options),
-    /// Rendered by templates, held since they were judged.
-    Rendered(Vec<Document>),
+    /// Rendered by templates, held since.
+    Rendered(Vec<T>),
 }
 
 /// Hosts compiled as one part of a native build, both when it is modelled for the rules and
@@ -147,8 +147,7 @@ pub fn compile_policy(
     style: Style,
 ) -> Result<Built, Outcome> {
     let mut prepared = prepare(policies, args, style)?;
-    if prepared.templates.is_some() {
-        let rendered = prepared.compile_and_render(args.istio_version);
+    if let Some(rendered) = prepared.render_with_templates(args.istio_version) {
         stop_on_errors(&prepared.diagnostics, &prepared.loaded.sources, style)?;
         // `build` needs only each document's text once the rules' model of it is made.
         let mut read = crate::parallel::map_owned(rendered, ReadDocument::releasing);
@@ -177,30 +176,103 @@ pub fn compile_policy(
     })
 }
 
-/// Rendered documents the rules have not judged yet, and what judging them needs.
+/// What `build` would write, not judged yet, and what judging it needs: `diff` judges it
+/// beside comparing it.
 pub struct Unguarded {
     pub loaded: Loaded,
-    /// What `build` writes once the rules let it, in order: what `diff` compares.
-    pub rendered: Vec<Rendered>,
-    pub severities: Severities,
+    documents: Documents<Rendered>,
+    severities: Severities,
     /// Warnings so far (errors have ended the run).
     pub diagnostics: Diagnostics,
 }
 
-/// Loads, compiles and renders the policy files, printing the diagnostics that end the run.
-/// The caller must judge the result ([`guard::judge`]) before using it (`diff` does so while
-/// it reads the deployed side) and then [`report_judgement`].
+impl Unguarded {
+    /// Judges what `build` would write, as `build` does (findings into `diagnostics`), and
+    /// beside it hands `compare` what `each` made of every document, in order. Returns the
+    /// manifests the rules read (see [`guard::judge`]) and what `compare` returned.
+    ///
+    /// Native documents are compiled once, a part at a time, into both the rules' model and
+    /// what `each` makes of them, on every core; each is let go of as soon as `each`
+    /// returns, so a big policy's typed resources and text are never held whole. The rules
+    /// then run beside `compare`. Template output, rendered whole before, is judged beside
+    /// both.
+    pub fn judge_beside<R: Send, C>(
+        &self,
+        diagnostics: &mut Diagnostics,
+        each: impl Fn(&Document) -> R + Sync,
+        compare: impl FnOnce(Vec<R>) -> C,
+    ) -> (Vec<Manifest>, C) {
+        let severities = &self.severities;
+        let options = match &self.documents {
+            Documents::Rendered(rendered) => {
+                return crate::parallel::join(
+                    || guard::judge(rendered, severities, diagnostics),
+                    || compare(crate::parallel::map(rendered, |r| each(&r.document))),
+                );
+            }
+            Documents::Compiled(options) => *options,
+        };
+        let policy = self.loaded.policy.as_ref().expect("a policy loaded");
+        let mut model_parts = Vec::new();
+        let mut made_parts = Vec::new();
+        let Ok(()) = compile::compile_in_chunks(
+            policy,
+            options,
+            HOSTS_PER_PART,
+            |compiled| {
+                let manifest = guard::manifest_of(&compiled.resource);
+                let made = each(&Document::from_resource(compiled.resource, compiled.host));
+                (manifest, made)
+            },
+            |part| {
+                let mut model = Vec::with_capacity(part.len());
+                let mut made = Vec::with_capacity(part.len());
+                for (manifest, item) in part {
+                    model.extend(manifest);
+                    made.push(item);
+                }
+                model_parts.push(model);
+                made_parts.push(made);
+                Ok::<(), std::convert::Infallible>(())
+            },
+        );
+        let model = crate::parallel::concat(model_parts);
+        let made = crate::parallel::concat(made_parts);
+        crate::parallel::join(
+            || {
+                guard::judge_model(
+                    model,
+                    policy,
+                    options,
+                    HOSTS_PER_PART,
+                    severities,
+                    diagnostics,
+                )
+            },
+            || compare(made),
+        )
+    }
+}
+
+/// Loads the policy files, and renders them when templates are given, printing the
+/// diagnostics that end the run. The caller must judge the result ([`Unguarded::judge`])
+/// before using it (`diff` does so while it compares) and then [`report_judgement`].
 pub fn compile_unguarded(
     policies: &[PathBuf],
     args: &CompileArgs,
     style: Style,
 ) -> Result<Unguarded, Outcome> {
     let mut prepared = prepare(policies, args, style)?;
-    let rendered = prepared.compile_and_render(args.istio_version);
-    stop_on_errors(&prepared.diagnostics, &prepared.loaded.sources, style)?;
+    let documents = match prepared.render_with_templates(args.istio_version) {
+        Some(rendered) => {
+            stop_on_errors(&prepared.diagnostics, &prepared.loaded.sources, style)?;
+            Documents::Rendered(rendered)
+        }
+        None => Documents::Compiled(prepared.options),
+    };
     Ok(Unguarded {
         loaded: prepared.loaded,
-        rendered,
+        documents,
         severities: prepared.severities,
         diagnostics: prepared.diagnostics,
     })
@@ -217,21 +289,20 @@ struct Prepared {
 }
 
 impl Prepared {
-    /// Every resource compiled, and rendered by the templates or the native writer; template
-    /// errors go to the diagnostics.
-    fn compile_and_render(&mut self, istio: IstioVersion) -> Vec<Rendered> {
+    /// Every resource compiled and rendered by the templates, or `None` without templates
+    /// (natively written documents are compiled a part at a time where they are used);
+    /// template errors go to the diagnostics.
+    fn render_with_templates(&mut self, istio: IstioVersion) -> Option<Vec<Rendered>> {
+        let templates = self.templates.as_ref()?;
         let policy = self.loaded.policy.as_ref().expect("a policy loaded");
         let compiled = compile::compile(policy, self.options);
-        match &self.templates {
-            Some(templates) => templates.render(
-                policy,
-                &compiled,
-                istio,
-                &self.loaded.sources,
-                &mut self.diagnostics,
-            ),
-            None => crate::render::natively(compiled),
-        }
+        Some(templates.render(
+            policy,
+            &compiled,
+            istio,
+            &self.loaded.sources,
+            &mut self.diagnostics,
+        ))
     }
 }
 

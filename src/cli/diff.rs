@@ -1,6 +1,5 @@
 //! `egressc diff`: what the policy would change in what is deployed.
 
-use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -10,10 +9,10 @@ use serde_json::Value;
 use super::compile_args::{CompileArgs, Unguarded, compile_unguarded, report_judgement};
 use super::{ColorChoice, Outcome, fail, leave, write_stdout};
 use crate::diagnostic::render::Style;
-use crate::diagnostic::{Severity, codes};
-use crate::diff::{self, Deployed, DeployedSet, Duplicate, output};
-use crate::guard;
+use crate::diagnostic::{Diagnostics, Severity, codes};
+use crate::diff::{self, Deployed, Duplicate, output};
 use crate::input::{self, EmptyDirectories, InputError, ManifestInput};
+use crate::manifest::Manifest;
 use crate::manifest::objects;
 use crate::render::Document;
 use crate::report::{self, At, Entry, Format};
@@ -75,8 +74,8 @@ pub fn run(args: &DiffArgs, color: ColorChoice, style: Style) -> Outcome {
               use `--mesh-config none` (or the form your cluster holds: `configmap`)",
         );
     }
-    // Reading the deployed files and compiling the policy are independent, and so are
-    // judging the compiled resources and comparing them: each pair runs side by side.
+    // Reading the deployed files and loading the policy are independent, and so are judging
+    // what `build` would write and comparing it: each pair runs side by side.
     let (files, unguarded) = std::thread::scope(|scope| {
         let files = scope.spawn(|| read_files(&args.against));
         let unguarded = compile_unguarded(&args.policies, &args.compile, style);
@@ -90,14 +89,14 @@ pub fn run(args: &DiffArgs, color: ColorChoice, style: Style) -> Outcome {
         Ok(unguarded) => unguarded,
         Err(outcome) => return outcome,
     };
-    // The rules only read the rendered documents; their findings go to their own list.
+    // The rules' findings go to their own list, reported once the comparison is done.
     let mut diagnostics = std::mem::take(&mut unguarded.diagnostics);
-    let (compared, judged) = std::thread::scope(|scope| {
-        let judging = scope
-            .spawn(|| guard::judge(&unguarded.rendered, &unguarded.severities, &mut diagnostics));
-        let compared = compare(&unguarded, &mut files, args.include_unmanaged);
-        (compared, judging.join().expect("the guard thread panicked"))
-    });
+    let (judged, compared) = judge_and_compare(
+        &unguarded,
+        &mut diagnostics,
+        &mut files,
+        args.include_unmanaged,
+    );
     let refused = report_judgement(&diagnostics, &unguarded.loaded, style).is_err();
     let result = match compared {
         Ok(result) if files.problems.is_empty() => result,
@@ -187,60 +186,17 @@ fn read_files(paths: &[PathBuf]) -> Result<Files, InputError> {
     })
 }
 
-/// Parses the deployed manifests (except documents identical to what `build` writes) and
-/// compares them with the compiled resources. Problems reading them go to `files.problems`.
-fn compare(
+/// Compares what `build` would write with the deployed manifests while the rules judge it
+/// (findings into `diagnostics`); returns what the rules read and the comparison. A
+/// deployed document whose text is byte for byte what `build` writes for a resource is that
+/// resource, unparsed; the other documents are parsed and compared as values. Problems
+/// reading them go to `files.problems`.
+fn judge_and_compare(
     unguarded: &Unguarded,
+    diagnostics: &mut Diagnostics,
     files: &mut Files,
     include_unmanaged: bool,
-) -> Result<diff::Diff, Vec<Duplicate>> {
-    let documents: Vec<&Document> = unguarded
-        .rendered
-        .iter()
-        .map(|rendered| &rendered.document)
-        .collect();
-    let by_text: HashMap<&str, usize> = documents
-        .iter()
-        .enumerate()
-        .map(|(index, document)| (document.yaml.as_str(), index))
-        .collect();
-    let texts: Vec<&str> = files
-        .texts
-        .iter()
-        .map(|&id| files.sources.get(id).text.as_str())
-        .collect();
-    let other = objects::read_other(&texts, &|text: &str| by_text.get(text).copied());
-    let read = objects::merge(std::mem::take(&mut files.lists), other);
-    let mut deployed = DeployedSet::default();
-    for (&source, read) in files.texts.iter().zip(read) {
-        for item in read.problems {
-            let at = At {
-                source,
-                line: item.line,
-            };
-            files
-                .problems
-                .push(crate::check::unreadable(at, &item.message, item.help));
-        }
-        deployed
-            .objects
-            .extend(read.objects.into_iter().map(|object| Deployed {
-                value: object.value,
-                at: At {
-                    source,
-                    line: object.line,
-                },
-            }));
-        deployed
-            .identical
-            .extend(read.recognised.into_iter().map(|r| {
-                let at = At {
-                    source,
-                    line: r.line,
-                };
-                (r.index, at)
-            }));
-    }
+) -> (Vec<Manifest>, Result<diff::Diff, Vec<Duplicate>>) {
     let options = diff::Options {
         config_namespace: unguarded
             .loaded
@@ -249,7 +205,48 @@ fn compare(
             .map_or_else(String::new, |p| p.mesh.config_namespace.clone()),
         include_unmanaged,
     };
-    diff::diff(&documents, deployed, &options)
+    let texts: Vec<&str> = files
+        .texts
+        .iter()
+        .map(|&id| files.sources.get(id).text.as_str())
+        .collect();
+    let unparsed = objects::Unparsed::split(&texts);
+    let sources = &files.texts;
+    // Made as each document is compiled, on the thread that compiled it: what the comparison
+    // needs of a resource is far less than its typed form and text.
+    let side_of = |document: &Document| {
+        let mut identical = Vec::new();
+        unparsed.take_identical(&document.yaml, |text, line| {
+            identical.push(At {
+                source: sources[text],
+                line,
+            });
+        });
+        diff::CompiledSide::new(document, identical, &options)
+    };
+    unguarded.judge_beside(diagnostics, side_of, |compiled| {
+        let read = objects::merge(std::mem::take(&mut files.lists), unparsed.read_rest());
+        let mut deployed = Vec::new();
+        for (&source, read) in sources.iter().zip(read) {
+            for item in read.problems {
+                let at = At {
+                    source,
+                    line: item.line,
+                };
+                files
+                    .problems
+                    .push(crate::check::unreadable(at, &item.message, item.help));
+            }
+            deployed.extend(read.objects.into_iter().map(|object| Deployed {
+                value: object.value,
+                at: At {
+                    source,
+                    line: object.line,
+                },
+            }));
+        }
+        diff::diff(compiled, deployed, &options)
+    })
 }
 
 impl diff::CompiledResource for Document {

@@ -118,11 +118,7 @@ pub fn gather<I: IntoIterator + Send>(
         parts.push(items);
         Ok::<(), std::convert::Infallible>(())
     });
-    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for part in parts {
-        out.extend(part);
-    }
-    out
+    crate::parallel::concat(parts)
 }
 
 /// [`compile`] a part at a time: the mesh-wide resources, then the resources of

@@ -17,8 +17,8 @@ mod normalise;
 pub mod output;
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
@@ -32,16 +32,6 @@ use crate::report::At;
 pub struct Deployed {
     pub value: Value,
     pub at: At,
-}
-
-/// What was read from the deployed manifests.
-#[derive(Clone, Debug, Default)]
-pub struct DeployedSet {
-    pub objects: Vec<Deployed>,
-    /// Documents whose text is byte for byte what `build` writes for a compiled resource
-    /// (by its index): equal to it without being parsed. In a GitOps repository that
-    /// `build -o` writes, that is almost every document.
-    pub identical: Vec<(usize, At)>,
 }
 
 /// What applying the policy would do to one resource.
@@ -117,7 +107,7 @@ struct Key {
 }
 
 /// A resource `build` would write, as the comparison reads it.
-pub trait CompiledResource: Sync {
+pub trait CompiledResource {
     /// Its `apiVersion`, `kind`, `metadata.namespace` and `metadata.name`.
     fn id(&self) -> (&str, &str, Option<&str>, &str);
     /// The resource as a value. Only made for a resource that is not deployed byte for byte
@@ -125,35 +115,53 @@ pub trait CompiledResource: Sync {
     fn value(&self) -> Cow<'_, Value>;
 }
 
-/// Compares the compiled resources with the deployed objects.
-pub fn diff<C: CompiledResource>(
-    compiled: &[&C],
-    deployed: DeployedSet,
+/// A compiled resource made ready to compare ([`CompiledSide::new`]): what `diff` keeps of
+/// it, so that neither its typed form nor its text is held until the comparison.
+#[derive(Clone, Debug)]
+pub struct CompiledSide {
+    key: Key,
+    /// Where deployed documents hold exactly its text (in input order): equal to it without
+    /// being parsed.
+    identical: Vec<At>,
+    /// The resource as a normalised value; made only when no deployed document holds its
+    /// text.
+    value: Option<Value>,
+}
+
+impl CompiledSide {
+    /// `identical`: where the deployed manifests hold the resource's text byte for byte.
+    pub fn new<C: CompiledResource>(
+        resource: &C,
+        identical: Vec<At>,
+        options: &Options,
+    ) -> CompiledSide {
+        if !identical.is_empty() {
+            return CompiledSide {
+                key: key_of_id(resource.id()),
+                identical,
+                value: None,
+            };
+        }
+        let mut value = resource.value().into_owned();
+        normalise::normalise(&mut value, &options.config_namespace);
+        CompiledSide {
+            key: key_of(&value),
+            identical,
+            value: Some(value),
+        }
+    }
+}
+
+/// Compares the compiled resources, in the order `build` writes them, with the deployed
+/// objects (the documents not identical to one of them).
+pub fn diff(
+    compiled: Vec<CompiledSide>,
+    deployed: Vec<Deployed>,
     options: &Options,
 ) -> Result<Diff, Vec<Duplicate>> {
     let mut duplicates = Vec::new();
-    let mut identical_at: Vec<Option<At>> = vec![None; compiled.len()];
-    for (index, at) in deployed.identical {
-        match identical_at[index] {
-            Some(first) => duplicates.push(Duplicate {
-                resource: describe(&key_of_id(compiled[index].id())),
-                first,
-                second: at,
-            }),
-            None => identical_at[index] = Some(at),
-        }
-    }
-    // The values to compare, normalised: independent work, on every core.
-    let sides: Vec<(&&C, Option<At>)> = compiled.iter().zip(identical_at).collect();
-    let values = crate::parallel::map(&sides, |(resource, identical_at)| {
-        identical_at.is_none().then(|| {
-            let mut value = resource.value().into_owned();
-            normalise::normalise(&mut value, &options.config_namespace);
-            value
-        })
-    });
-    let mut by_key: HashMap<Key, Deployed> = HashMap::with_capacity(deployed.objects.len());
-    for mut object in deployed.objects {
+    let mut by_key: HashMap<Key, Deployed> = HashMap::with_capacity(deployed.len());
+    for mut object in deployed {
         normalise::normalise(&mut object.value, &options.config_namespace);
         let key = key_of(&object.value);
         match by_key.entry(key) {
@@ -168,24 +176,34 @@ pub fn diff<C: CompiledResource>(
         }
     }
     let mut result = Diff::default();
-    let mut kinds_compiled: HashSet<(String, String)> = HashSet::new();
-    for ((resource, identical_at), value) in sides.into_iter().zip(values) {
+    // The (group, kind) pairs compiled: a handful, so a list.
+    let mut kinds_compiled: Vec<(String, String)> = Vec::new();
+    for CompiledSide {
+        key,
+        identical,
+        value,
+    } in compiled
+    {
+        if !is_compiled_kind(&kinds_compiled, &key) {
+            kinds_compiled.push((key.group.clone(), key.kind.clone()));
+        }
         let Some(resource) = value else {
-            let at = identical_at.expect("a value is made for every resource not identical");
-            let key = key_of_id(resource.id());
+            let first = identical[0];
+            duplicates.extend(identical[1..].iter().map(|&second| Duplicate {
+                resource: describe(&key),
+                first,
+                second,
+            }));
             if let Some(other) = by_key.remove(&key) {
                 duplicates.push(Duplicate {
                     resource: describe(&key),
-                    first: at,
+                    first,
                     second: other.at,
                 });
             }
-            kinds_compiled.insert((key.group, key.kind));
             result.unchanged += 1;
             continue;
         };
-        let key = key_of(&resource);
-        kinds_compiled.insert((key.group.clone(), key.kind.clone()));
         match by_key.remove(&key) {
             None => result
                 .differences
@@ -216,7 +234,7 @@ pub fn diff<C: CompiledResource>(
             managed_by_egressc(&object.value)
                 || (options.include_unmanaged
                     && (istio_fields::IstioFields::get().is_istio(&key.group, &key.kind)
-                        || kinds_compiled.contains(&(key.group.clone(), key.kind.clone()))))
+                        || is_compiled_kind(&kinds_compiled, key)))
         })
         .collect();
     removed.sort_by_key(|(_, object)| object.at);
@@ -226,6 +244,12 @@ pub fn diff<C: CompiledResource>(
             .push(difference(ChangeKind::Remove, key, Some(object), None));
     }
     Ok(result)
+}
+
+fn is_compiled_kind(kinds: &[(String, String)], key: &Key) -> bool {
+    kinds
+        .iter()
+        .any(|(group, kind)| *group == key.group && *kind == key.kind)
 }
 
 fn difference(

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 mod parallel;
 
-pub use parallel::{merge, read_all, read_lists, read_other};
+pub use parallel::{Unparsed, merge, read_all, read_lists};
 
 use super::stream::{Document, Problem, content_line, list_item_lines, too_large, yaml_problem};
 
@@ -24,21 +24,10 @@ pub struct Object {
     pub line: usize,
 }
 
-/// A document whose text is, byte for byte, one the caller knows (`recognise` gave its
-/// index): it is not parsed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Recognised {
-    /// What `recognise` returned for the text.
-    pub index: usize,
-    /// 1-based line of the document's first key.
-    pub line: usize,
-}
-
 /// Everything read from one stream.
 #[derive(Debug, Default)]
 pub struct Objects {
     pub objects: Vec<Object>,
-    pub recognised: Vec<Recognised>,
     pub problems: Vec<Problem>,
 }
 
@@ -98,24 +87,14 @@ fn at_exact_size(value: Value) -> Value {
 /// Reads every document of a YAML stream; the items of a `kind: List` are objects of their
 /// own.
 pub fn read_objects(text: &str) -> Objects {
-    read_all(&[text], &|_: &str| None)
-        .pop()
-        .expect("one result per text")
+    read_all(&[text]).pop().expect("one result per text")
 }
 
-/// Reads one document into `out`, unless `recognise` knows its text.
-fn read_document<F>(document: &Document, recognise: &F, out: &mut Objects)
-where
-    F: Fn(&str) -> Option<usize> + ?Sized,
-{
+/// Reads one document into `out`.
+fn read_document(document: &Document, out: &mut Objects) {
     let Some(line) = content_line(document) else {
         return;
     };
-    let body = document.text.strip_prefix("---\n").unwrap_or(document.text);
-    if let Some(index) = recognise(body) {
-        out.recognised.push(Recognised { index, line });
-        return;
-    }
     if let Some(problem) = too_large(document, line) {
         out.problems.push(problem);
         return;

@@ -44,7 +44,7 @@ fn reading_in_parallel_reads_the_same() {
     let one = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n- not an object\n";
     let many = one.repeat(50);
     let texts = [one, many.as_str(), "", one];
-    let together = read_all(&texts, &|_: &str| None);
+    let together = read_all(&texts);
     for (text, objects) in texts.iter().zip(&together) {
         let alone = read_objects(text);
         assert_eq!(objects.objects, alone.objects);
@@ -94,36 +94,36 @@ fn a_broken_list_item_is_reported_at_its_line() {
 }
 
 #[test]
-fn a_known_text_is_recognised_without_parsing() {
+fn a_known_text_is_taken_without_parsing_and_only_the_rest_is_read() {
     let known = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
-    let stream =
-        format!("{known}---\n{known}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: b}}\n");
-    let read = read_all(&[&stream], &|text: &str| (text == known).then_some(7))
-        .pop()
-        .unwrap();
-    assert_eq!(
-        read.recognised,
-        [
-            Recognised { index: 7, line: 1 },
-            Recognised { index: 7, line: 6 }
-        ]
+    let stream = format!(
+        "{known}---\n{known}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: b}}\n---\n# nothing\n"
     );
-    assert_eq!(lines(&read), [("\"b\"".to_owned(), 11)]);
+    let other = format!("# deployed\n---\n{known}");
+    let texts = [stream.as_str(), other.as_str()];
+    let unparsed = Unparsed::split(&texts);
+    let mut found = Vec::new();
+    unparsed.take_identical(known, |text, line| found.push((text, line)));
+    assert_eq!(found, [(0, 1), (0, 6), (1, 3)]);
+    unparsed.take_identical("kind: Unknown\n", |_, _| panic!("nothing has this text"));
+    let rest = unparsed.read_rest();
+    assert_eq!(lines(&rest[0]), [("\"b\"".to_owned(), 11)]);
+    assert!(rest[1].objects.is_empty() && rest[1].problems.is_empty());
 }
 
 #[test]
-fn lists_and_the_rest_read_apart_merge_into_what_one_read_gives() {
+fn nothing_taken_reads_as_read_all_does() {
     let stream = format!(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: first}}\n---\n{KUBECTL_LIST}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: last}}\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: first}}\n---\n{KUBECTL_LIST}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: last}}\n---\n- not an object\n"
     );
     let texts = [stream.as_str(), KUBECTL_LIST];
-    let none = |_: &str| None;
-    let merged = merge(read_lists(&texts), read_other(&texts, &none));
-    for (merged, whole) in merged.iter().zip(read_all(&texts, &none)) {
+    let merged = merge(read_lists(&texts), Unparsed::split(&texts).read_rest());
+    for (merged, whole) in merged.iter().zip(read_all(&texts)) {
         assert_eq!(merged.objects, whole.objects);
         assert_eq!(merged.problems, whole.problems);
     }
     assert_eq!(lines(&merged[0]).len(), 4);
+    assert_eq!(merged[0].problems.len(), 1);
 }
 
 /// `kubectl get -o yaml` of a big mesh is one List of hundreds of megabytes: the size limit
@@ -135,14 +135,14 @@ fn a_list_larger_than_the_document_limit_is_read_item_by_item() {
     let mut text = String::from("apiVersion: v1\nkind: List\nitems:\n# ");
     text.push_str(&"x".repeat(MAX_DOCUMENT_BYTES));
     text.push_str("\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n");
-    let objects = read_all(&[&text], &|_: &str| None).pop().unwrap();
+    let objects = read_all(&[&text]).pop().unwrap();
     assert!(objects.problems.is_empty(), "{:?}", objects.problems);
     assert_eq!(lines(&objects), [("\"a\"".to_owned(), 5)]);
 
     let mut item = String::from("apiVersion: v1\nkind: List\nitems:\n- kind: ConfigMap\n  # ");
     item.push_str(&"x".repeat(MAX_DOCUMENT_BYTES));
     item.push('\n');
-    let objects = read_all(&[&item], &|_: &str| None).pop().unwrap();
+    let objects = read_all(&[&item]).pop().unwrap();
     assert!(objects.objects.is_empty());
     assert!(
         objects.problems[0]
