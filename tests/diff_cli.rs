@@ -126,6 +126,60 @@ fn the_same_resources_as_a_server_returns_them_have_no_differences() {
     assert_eq!(stdout(&output), "0 to add, 0 to change, 0 to remove\n");
 }
 
+/// Each resource is compared with its item of a cluster's List as it is compiled; one that
+/// differs is still shown against what the cluster holds.
+#[test]
+fn a_changed_item_of_a_clusters_list_is_a_change() {
+    let built = egressc(&["build", POLICY, "--mesh-config", "none"]);
+    assert_eq!(code(&built), 0);
+    let mut served = Vec::new();
+    synthetic::write_served(&stdout(&built), &mut served).unwrap();
+    let text = String::from_utf8(served).unwrap();
+    assert!(text.contains("number: 443\n"));
+    let text = text.replacen("number: 443\n", "number: 8443\n", 1);
+    let output = egressc_with_stdin(
+        &[
+            "diff",
+            POLICY,
+            "--mesh-config",
+            "none",
+            "--color",
+            "never",
+            "--against",
+            "-",
+        ],
+        Some(text.as_bytes()),
+    );
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    insta::assert_snapshot!("changed-list-item", stdout(&output));
+}
+
+/// A resource in a List and in a file of its own is deployed twice, whether the file is
+/// word for word what `build` writes (found by its text) or not (parsed).
+#[test]
+fn a_resource_in_a_list_and_in_a_file_is_deployed_twice() {
+    let dir = deployed("list-and-file", POLICY);
+    let item = |file: &str| {
+        let text = fs::read_to_string(dir.join(file)).unwrap();
+        format!("- {}\n", text.trim_end().replace('\n', "\n  "))
+    };
+    let list = format!(
+        "apiVersion: v1\nkind: List\nitems:\n{}{}",
+        item("serviceentry-edition-cnn-com.yaml"),
+        item("gateway-edition-cnn-com.yaml")
+    );
+    fs::write(dir.join("cluster.yaml"), list).unwrap();
+    // Still the same resource, but no longer the text `build` writes.
+    edit(
+        &dir.join("gateway-edition-cnn-com.yaml"),
+        "kind: Gateway\n",
+        "kind: Gateway # edited\n",
+    );
+    let output = diff_in(&dir, POLICY, &["--color", "never"]);
+    assert_eq!(code(&output), 2, "{}", stdout(&output));
+    insta::assert_snapshot!("list-and-file", stderr(&output));
+}
+
 #[test]
 fn a_changed_port_is_a_change() {
     let dir = deployed("changed-port", POLICY);

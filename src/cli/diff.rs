@@ -212,6 +212,11 @@ fn judge_and_compare(
         .collect();
     let unparsed = objects::Unparsed::split(&texts);
     let sources = &files.texts;
+    let mut problems = Vec::new();
+    let listed = diff::DeployedIndex::new(
+        deployed_objects(std::mem::take(&mut files.lists), sources, &mut problems),
+        &options,
+    );
     // Made as each document is compiled, on the thread that compiled it: what the comparison
     // needs of a resource is far less than its typed form and text.
     let side_of = |document: &Document| {
@@ -222,31 +227,43 @@ fn judge_and_compare(
                 line,
             });
         });
-        diff::CompiledSide::new(document, identical, &options)
+        diff::CompiledSide::new(document, identical, &listed, &options)
     };
-    unguarded.judge_beside(diagnostics, side_of, |compiled| {
-        let read = objects::merge(std::mem::take(&mut files.lists), unparsed.read_rest());
-        let mut deployed = Vec::new();
-        for (&source, read) in sources.iter().zip(read) {
-            for item in read.problems {
-                let at = At {
-                    source,
-                    line: item.line,
-                };
-                files
-                    .problems
-                    .push(crate::check::unreadable(at, &item.message, item.help));
-            }
-            deployed.extend(read.objects.into_iter().map(|object| Deployed {
-                value: object.value,
-                at: At {
-                    source,
-                    line: object.line,
-                },
-            }));
+    let (judged, (compiled, rest)) = unguarded.judge_beside(diagnostics, side_of, |compiled| {
+        let rest = deployed_objects(unparsed.read_rest(), sources, &mut problems);
+        (compiled, diff::DeployedIndex::new(rest, &options))
+    });
+    // The Lists' problems and the other documents', in the order of their files and lines.
+    problems.sort_by_key(|entry: &Entry| entry.at);
+    files.problems.append(&mut problems);
+    (judged, diff::diff(compiled, listed, rest, &options))
+}
+
+/// The objects read from each text (in the order of `sources`); problems reading them go
+/// to `problems`.
+fn deployed_objects(
+    read: Vec<objects::Objects>,
+    sources: &[SourceId],
+    problems: &mut Vec<Entry>,
+) -> Vec<Deployed> {
+    let mut deployed = Vec::with_capacity(read.iter().map(|read| read.objects.len()).sum());
+    for (&source, read) in sources.iter().zip(read) {
+        for item in read.problems {
+            let at = At {
+                source,
+                line: item.line,
+            };
+            problems.push(crate::check::unreadable(at, &item.message, item.help));
         }
-        diff::diff(compiled, deployed, &options)
-    })
+        deployed.extend(read.objects.into_iter().map(|object| Deployed {
+            value: object.value,
+            at: At {
+                source,
+                line: object.line,
+            },
+        }));
+    }
+    deployed
 }
 
 impl diff::CompiledResource for Document {

@@ -115,6 +115,49 @@ pub trait CompiledResource {
     fn value(&self) -> Cow<'_, Value>;
 }
 
+/// Deployed objects, normalised and found by name. `diff` makes one of the items of the
+/// `kind: List`s (what `kubectl get -o yaml` prints) before the policy is compiled, since no
+/// compiled resource can match those by text: each compiled resource is compared with its
+/// object there as soon as it is made ([`CompiledSide::new`]), so the value of a resource
+/// that is the same as deployed is let go of at once. A second one holds the documents
+/// parsed once no resource had matched them by text.
+#[derive(Debug, Default)]
+pub struct DeployedIndex {
+    objects: Vec<Deployed>,
+    by_key: HashMap<Key, usize>,
+    /// Two objects that are one resource, found as the index was made.
+    duplicates: Vec<Duplicate>,
+}
+
+impl DeployedIndex {
+    /// Normalises the objects (on every core) and finds each by its name.
+    pub fn new(objects: Vec<Deployed>, options: &Options) -> DeployedIndex {
+        let keyed = crate::parallel::map_owned(objects, |mut object| {
+            normalise::normalise(&mut object.value, &options.config_namespace);
+            (key_of(&object.value), object)
+        });
+        let mut index = DeployedIndex {
+            objects: Vec::with_capacity(keyed.len()),
+            by_key: HashMap::with_capacity(keyed.len()),
+            duplicates: Vec::new(),
+        };
+        for (key, object) in keyed {
+            match index.by_key.entry(key) {
+                Entry::Occupied(first) => index.duplicates.push(Duplicate {
+                    resource: describe(first.key()),
+                    first: index.objects[*first.get()].at,
+                    second: object.at,
+                }),
+                Entry::Vacant(slot) => {
+                    slot.insert(index.objects.len());
+                    index.objects.push(object);
+                }
+            }
+        }
+        index
+    }
+}
+
 /// A compiled resource made ready to compare ([`CompiledSide::new`]): what `diff` keeps of
 /// it, so that neither its typed form nor its text is held until the comparison.
 #[derive(Clone, Debug)]
@@ -123,78 +166,101 @@ pub struct CompiledSide {
     /// Where deployed documents hold exactly its text (in input order): equal to it without
     /// being parsed.
     identical: Vec<At>,
-    /// The resource as a normalised value; made only when no deployed document holds its
-    /// text.
+    /// The listed object it was compared with (see [`DeployedIndex`]).
+    compared_with: Option<usize>,
+    /// The resource as a normalised value; kept only when it is neither deployed word for
+    /// word nor equal to its listed object.
     value: Option<Value>,
 }
 
 impl CompiledSide {
     /// `identical`: where the deployed manifests hold the resource's text byte for byte.
+    /// Otherwise the resource is made into a value and compared with its object in
+    /// `listed`, if it has one there.
     pub fn new<C: CompiledResource>(
         resource: &C,
         identical: Vec<At>,
+        listed: &DeployedIndex,
         options: &Options,
     ) -> CompiledSide {
         if !identical.is_empty() {
             return CompiledSide {
                 key: key_of_id(resource.id()),
                 identical,
+                compared_with: None,
                 value: None,
             };
         }
         let mut value = resource.value().into_owned();
         normalise::normalise(&mut value, &options.config_namespace);
+        let key = key_of(&value);
+        let found = listed.by_key.get(&key).copied();
+        let same = found.is_some_and(|index| same_resource(&listed.objects[index].value, &value));
         CompiledSide {
-            key: key_of(&value),
+            key,
             identical,
-            value: Some(value),
+            compared_with: found,
+            value: (!same).then_some(value),
         }
     }
 }
 
 /// Compares the compiled resources, in the order `build` writes them, with the deployed
-/// objects (the documents not identical to one of them).
+/// objects: those `listed` (which each resource was compared with as it was made) and the
+/// `rest` (the documents no resource matched by its text).
 pub fn diff(
     compiled: Vec<CompiledSide>,
-    deployed: Vec<Deployed>,
+    listed: DeployedIndex,
+    rest: DeployedIndex,
     options: &Options,
 ) -> Result<Diff, Vec<Duplicate>> {
-    let mut duplicates = Vec::new();
-    let mut by_key: HashMap<Key, Deployed> = HashMap::with_capacity(deployed.len());
-    for mut object in deployed {
-        normalise::normalise(&mut object.value, &options.config_namespace);
-        let key = key_of(&object.value);
-        match by_key.entry(key) {
-            Entry::Occupied(first) => duplicates.push(Duplicate {
-                resource: describe(first.key()),
-                first: first.get().at,
-                second: object.at,
-            }),
-            Entry::Vacant(slot) => {
-                slot.insert(object);
-            }
+    let mut duplicates = listed.duplicates;
+    duplicates.extend(rest.duplicates);
+    let mut listed_objects: Vec<Option<Deployed>> = listed.objects.into_iter().map(Some).collect();
+    let mut rest_objects: Vec<Option<Deployed>> = rest.objects.into_iter().map(Some).collect();
+    // A resource both in a List and in a document of its own.
+    for (key, &index) in &rest.by_key {
+        if let Some(&other) = listed.by_key.get(key) {
+            let a = listed_objects[other].as_ref().expect("listed once").at;
+            let b = rest_objects[index].take().expect("in the index once").at;
+            duplicates.push(Duplicate {
+                resource: describe(key),
+                first: a.min(b),
+                second: a.max(b),
+            });
         }
     }
+    let mut deployed_as = |key: &Key, listed_index: Option<usize>| match listed_index {
+        Some(index) => listed_objects[index].take(),
+        None => rest
+            .by_key
+            .get(key)
+            .and_then(|&index| rest_objects[index].take())
+            .or_else(|| {
+                let index = *listed.by_key.get(key)?;
+                listed_objects[index].take()
+            }),
+    };
     let mut result = Diff::default();
     // The (group, kind) pairs compiled: a handful, so a list.
     let mut kinds_compiled: Vec<(String, String)> = Vec::new();
     for CompiledSide {
         key,
         identical,
+        compared_with,
         value,
     } in compiled
     {
         if !is_compiled_kind(&kinds_compiled, &key) {
             kinds_compiled.push((key.group.clone(), key.kind.clone()));
         }
-        let Some(resource) = value else {
-            let first = identical[0];
+        if let Some(&first) = identical.first() {
             duplicates.extend(identical[1..].iter().map(|&second| Duplicate {
                 resource: describe(&key),
                 first,
                 second,
             }));
-            if let Some(other) = by_key.remove(&key) {
+            if let Some(other) = deployed_as(&key, None) {
                 duplicates.push(Duplicate {
                     resource: describe(&key),
                     first,
@@ -203,24 +269,27 @@ pub fn diff(
             }
             result.unchanged += 1;
             continue;
-        };
-        match by_key.remove(&key) {
-            None => result
-                .differences
-                .push(difference(ChangeKind::Add, key, None, Some(resource))),
-            Some(mut object) => {
+        }
+        match (deployed_as(&key, compared_with), value) {
+            // Equal to its listed object, compared as it was made.
+            (_, None) => result.unchanged += 1,
+            (None, Some(resource)) => {
+                result
+                    .differences
+                    .push(difference(ChangeKind::Add, key, None, Some(resource)));
+            }
+            (Some(object), Some(resource)) if same_resource(&object.value, &resource) => {
+                result.unchanged += 1;
+            }
+            (Some(mut object), Some(resource)) => {
                 adopt_api_version(&mut object.value, &resource);
-                if object.value == resource {
-                    result.unchanged += 1;
-                } else {
-                    normalise::align_keys(&mut object.value, &resource);
-                    result.differences.push(difference(
-                        ChangeKind::Change,
-                        key,
-                        Some(object),
-                        Some(resource),
-                    ));
-                }
+                normalise::align_keys(&mut object.value, &resource);
+                result.differences.push(difference(
+                    ChangeKind::Change,
+                    key,
+                    Some(object),
+                    Some(resource),
+                ));
             }
         }
     }
@@ -228,15 +297,22 @@ pub fn diff(
         duplicates.sort_by_key(|d| d.second);
         return Err(duplicates);
     }
-    let mut removed: Vec<(Key, Deployed)> = by_key
-        .into_iter()
-        .filter(|(key, object)| {
-            managed_by_egressc(&object.value)
-                || (options.include_unmanaged
-                    && (istio_fields::IstioFields::get().is_istio(&key.group, &key.kind)
-                        || is_compiled_kind(&kinds_compiled, key)))
-        })
-        .collect();
+    // What is left deployed that the policy does not have.
+    let mut removed: Vec<(Key, Deployed)> =
+        [(rest.by_key, rest_objects), (listed.by_key, listed_objects)]
+            .into_iter()
+            .flat_map(|(by_key, mut objects)| {
+                by_key.into_iter().filter_map(move |(key, index)| {
+                    objects[index].take().map(|object| (key, object))
+                })
+            })
+            .filter(|(key, object)| {
+                managed_by_egressc(&object.value)
+                    || (options.include_unmanaged
+                        && (istio_fields::IstioFields::get().is_istio(&key.group, &key.kind)
+                            || is_compiled_kind(&kinds_compiled, key)))
+            })
+            .collect();
     removed.sort_by_key(|(_, object)| object.at);
     for (key, object) in removed {
         result
@@ -274,24 +350,45 @@ fn difference(
     }
 }
 
-/// The deployed object in the compiled resource's `apiVersion` when Istio serves the kind
-/// in both: `v1beta1` and `v1` of a ServiceEntry are the same stored resource.
-fn adopt_api_version(deployed: &mut Value, compiled: &Value) {
+/// Whether the deployed object names the compiled resource's kind in another version that
+/// Istio serves as well: `v1beta1` and `v1` of a ServiceEntry are the same stored resource.
+fn in_other_served_version(deployed: &Value, compiled: &Value) -> bool {
     let (Some(theirs), Some(ours)) = (
         deployed.get("apiVersion").and_then(Value::as_str),
         compiled.get("apiVersion").and_then(Value::as_str),
     ) else {
-        return;
+        return false;
     };
     if theirs == ours {
-        return;
+        return false;
     }
     let (group, kind) = group_and_kind(compiled.as_object().expect("an object"));
     let fields = istio_fields::IstioFields::get();
     let (_, their_version) = split_api_version(theirs);
     let (_, our_version) = split_api_version(ours);
-    if fields.serves(group, kind, their_version) && fields.serves(group, kind, our_version) {
-        deployed["apiVersion"] = Value::String(ours.to_owned());
+    fields.serves(group, kind, their_version) && fields.serves(group, kind, our_version)
+}
+
+/// Whether a deployed object and a compiled resource, both normalised, are the same: read in
+/// the compiled resource's `apiVersion` when Istio serves the kind in both.
+fn same_resource(deployed: &Value, compiled: &Value) -> bool {
+    if !in_other_served_version(deployed, compiled) {
+        return deployed == compiled;
+    }
+    let (Value::Object(deployed), Value::Object(compiled)) = (deployed, compiled) else {
+        return false;
+    };
+    deployed.len() == compiled.len()
+        && deployed
+            .iter()
+            .all(|(key, value)| key == "apiVersion" || compiled.get(key) == Some(value))
+}
+
+/// The deployed object in the compiled resource's `apiVersion` when it is the same
+/// resource in another served version, so that only real differences are shown.
+fn adopt_api_version(deployed: &mut Value, compiled: &Value) {
+    if in_other_served_version(deployed, compiled) {
+        deployed["apiVersion"] = compiled["apiVersion"].clone();
     }
 }
 

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 mod parallel;
 
-pub use parallel::{Unparsed, merge, read_all, read_lists};
+pub use parallel::{Unparsed, read_all, read_lists};
 
 use super::stream::{Document, Problem, content_line, list_item_lines, too_large, yaml_problem};
 

@@ -20,27 +20,11 @@ pub fn read_all(texts: &[&str]) -> Vec<Objects> {
 
 /// Reads only the `kind: List` documents that split into items, which no compiled resource
 /// can be byte for byte: `diff` parses them while the policy is still compiling.
-/// [`Unparsed`] holds the rest, and [`merge`] puts the two together as [`read_all`] would
-/// have read them.
+/// [`Unparsed`] holds the rest.
 pub fn read_lists(texts: &[&str]) -> Vec<Objects> {
     let (mut units, lists) = units(texts);
     units.retain(|unit| unit.list.is_some());
     read_units(texts.len(), &units, &lists)
-}
-
-/// The two parts of one set of texts, in the order of their lines.
-pub fn merge(lists: Vec<Objects>, other: Vec<Objects>) -> Vec<Objects> {
-    lists
-        .into_iter()
-        .zip(other)
-        .map(|(mut a, mut b)| {
-            a.objects.append(&mut b.objects);
-            a.objects.sort_by_key(|o| o.line);
-            a.problems.append(&mut b.problems);
-            a.problems.sort_by_key(|p| p.line);
-            a
-        })
-        .collect()
 }
 
 /// The documents [`read_lists`] leaves out, split but not parsed, to be found by their exact

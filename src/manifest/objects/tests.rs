@@ -1,5 +1,20 @@
 use super::*;
 
+/// The two parts of one set of texts, in the order of their lines.
+fn merge(lists: Vec<Objects>, other: Vec<Objects>) -> Vec<Objects> {
+    lists
+        .into_iter()
+        .zip(other)
+        .map(|(mut a, mut b)| {
+            a.objects.append(&mut b.objects);
+            a.objects.sort_by_key(|o| o.line);
+            a.problems.append(&mut b.problems);
+            a.problems.sort_by_key(|p| p.line);
+            a
+        })
+        .collect()
+}
+
 fn lines(objects: &Objects) -> Vec<(String, usize)> {
     objects
         .objects
