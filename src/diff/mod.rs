@@ -20,6 +20,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
+use compact_str::CompactString;
 use serde_json::{Map, Value};
 
 pub use fields::FieldChange;
@@ -98,12 +99,13 @@ pub struct Duplicate {
 
 /// What pairs a compiled resource with a deployed one: the versions of a kind are one
 /// resource, so the version is not part of it.
+/// Its parts are inline up to 24 bytes: one key is kept for every compiled resource.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Key {
-    group: String,
-    kind: String,
-    namespace: String,
-    name: String,
+    group: CompactString,
+    kind: CompactString,
+    namespace: CompactString,
+    name: CompactString,
 }
 
 /// A resource `build` would write, as the comparison reads it.
@@ -164,13 +166,13 @@ impl DeployedIndex {
 pub struct CompiledSide {
     key: Key,
     /// Where deployed documents hold exactly its text (in input order): equal to it without
-    /// being parsed.
-    identical: Vec<At>,
+    /// being parsed. Nearly always one place or none, so a list without spare room.
+    identical: Box<[At]>,
     /// The listed object it was compared with (see [`DeployedIndex`]).
     compared_with: Option<usize>,
     /// The resource as a normalised value; kept only when it is neither deployed word for
-    /// word nor equal to its listed object.
-    value: Option<Value>,
+    /// word nor equal to its listed object (boxed: most resources have none).
+    value: Option<Box<Value>>,
 }
 
 impl CompiledSide {
@@ -186,7 +188,7 @@ impl CompiledSide {
         if !identical.is_empty() {
             return CompiledSide {
                 key: key_of_id(resource.id()),
-                identical,
+                identical: identical.into_boxed_slice(),
                 compared_with: None,
                 value: None,
             };
@@ -198,9 +200,9 @@ impl CompiledSide {
         let same = found.is_some_and(|index| same_resource(&listed.objects[index].value, &value));
         CompiledSide {
             key,
-            identical,
+            identical: Box::default(),
             compared_with: found,
-            value: (!same).then_some(value),
+            value: (!same).then(|| Box::new(value)),
         }
     }
 }
@@ -243,7 +245,7 @@ pub fn diff(
     };
     let mut result = Diff::default();
     // The (group, kind) pairs compiled: a handful, so a list.
-    let mut kinds_compiled: Vec<(String, String)> = Vec::new();
+    let mut kinds_compiled: Vec<(CompactString, CompactString)> = Vec::new();
     for CompiledSide {
         key,
         identical,
@@ -270,7 +272,7 @@ pub fn diff(
             result.unchanged += 1;
             continue;
         }
-        match (deployed_as(&key, compared_with), value) {
+        match (deployed_as(&key, compared_with), value.map(|value| *value)) {
             // Equal to its listed object, compared as it was made.
             (_, None) => result.unchanged += 1,
             (None, Some(resource)) => {
@@ -322,7 +324,7 @@ pub fn diff(
     Ok(result)
 }
 
-fn is_compiled_kind(kinds: &[(String, String)], key: &Key) -> bool {
+fn is_compiled_kind(kinds: &[(CompactString, CompactString)], key: &Key) -> bool {
     kinds
         .iter()
         .any(|(group, kind)| *group == key.group && *kind == key.kind)
@@ -341,9 +343,9 @@ fn difference(
     Difference {
         change,
         api_version: string_at(shown, "apiVersion").to_owned(),
-        kind: key.kind,
-        namespace: key.namespace,
-        name: key.name,
+        kind: key.kind.into(),
+        namespace: key.namespace.into(),
+        name: key.name.into(),
         deployed_at: deployed.as_ref().map(|d| d.at),
         deployed: deployed.map(|d| d.value),
         compiled,
@@ -403,10 +405,10 @@ fn managed_by_egressc(object: &Value) -> bool {
 fn key_of(object: &Value) -> Key {
     let (group, kind) = object.as_object().map_or(("", ""), group_and_kind);
     Key {
-        group: group.to_owned(),
-        kind: kind.to_owned(),
-        namespace: string_at(object, "/metadata/namespace").to_owned(),
-        name: string_at(object, "/metadata/name").to_owned(),
+        group: group.into(),
+        kind: kind.into(),
+        namespace: string_at(object, "/metadata/namespace").into(),
+        name: string_at(object, "/metadata/name").into(),
     }
 }
 
@@ -414,10 +416,10 @@ fn key_of(object: &Value) -> Key {
 /// document says too.
 fn key_of_id((api_version, kind, namespace, name): (&str, &str, Option<&str>, &str)) -> Key {
     Key {
-        group: split_api_version(api_version).0.to_owned(),
-        kind: kind.to_owned(),
-        namespace: namespace.unwrap_or_default().to_owned(),
-        name: name.to_owned(),
+        group: split_api_version(api_version).0.into(),
+        kind: kind.into(),
+        namespace: namespace.unwrap_or_default().into(),
+        name: name.into(),
     }
 }
 
