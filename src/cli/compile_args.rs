@@ -187,70 +187,42 @@ pub struct Unguarded {
 }
 
 impl Unguarded {
-    /// Judges what `build` would write, as `build` does (findings into `diagnostics`), and
-    /// beside it hands `compare` what `each` made of every document, in order. Returns the
-    /// manifests the rules read (see [`guard::judge`]) and what `compare` returned.
-    ///
-    /// Native documents are compiled once, a part at a time, into both the rules' model and
-    /// what `each` makes of them, on every core; each is let go of as soon as `each`
-    /// returns, so a big policy's typed resources and text are never held whole. The rules
-    /// then run beside `compare`. Template output, rendered whole before, is judged beside
-    /// both.
-    pub fn judge_beside<R: Send, C>(
-        &self,
-        diagnostics: &mut Diagnostics,
-        each: impl Fn(&Document) -> R + Sync,
-        compare: impl FnOnce(Vec<R>) -> C,
-    ) -> (Vec<Manifest>, C) {
-        let severities = &self.severities;
-        let options = match &self.documents {
+    /// Judges what `build` would write, as `build` does, reporting into `diagnostics`.
+    /// Returns the manifests the rules read (see [`guard::judge`]).
+    pub fn judge(&self, diagnostics: &mut Diagnostics) -> Vec<Manifest> {
+        match &self.documents {
+            Documents::Rendered(rendered) => guard::judge(rendered, &self.severities, diagnostics),
+            Documents::Compiled(options) => guard::judge_compiled(
+                self.loaded.policy.as_ref().expect("a policy loaded"),
+                *options,
+                HOSTS_PER_PART,
+                &self.severities,
+                diagnostics,
+            ),
+        }
+    }
+
+    /// What `each` makes of every document `build` would write, in order, made on every
+    /// core. Native documents are compiled again here, a part at a time as `build` writes
+    /// them, and each is let go of as soon as `each` returns: a big policy's typed
+    /// resources and text are never held whole.
+    pub fn each_document<R: Send>(&self, each: impl Fn(&Document) -> R + Sync) -> Vec<R> {
+        match &self.documents {
             Documents::Rendered(rendered) => {
-                return crate::parallel::join(
-                    || guard::judge(rendered, severities, diagnostics),
-                    || compare(crate::parallel::map(rendered, |r| each(&r.document))),
-                );
+                crate::parallel::map(rendered, |rendered| each(&rendered.document))
             }
-            Documents::Compiled(options) => *options,
-        };
-        let policy = self.loaded.policy.as_ref().expect("a policy loaded");
-        let mut model_parts = Vec::new();
-        let mut made_parts = Vec::new();
-        let Ok(()) = compile::compile_in_chunks(
-            policy,
-            options,
-            HOSTS_PER_PART,
-            |compiled| {
-                let manifest = guard::manifest_of(&compiled.resource);
-                let made = each(&Document::from_resource(compiled.resource, compiled.host));
-                (manifest, made)
-            },
-            |part| {
-                let mut model = Vec::with_capacity(part.len());
-                let mut made = Vec::with_capacity(part.len());
-                for (manifest, item) in part {
-                    model.extend(manifest);
-                    made.push(item);
-                }
-                model_parts.push(model);
-                made_parts.push(made);
-                Ok::<(), std::convert::Infallible>(())
-            },
-        );
-        let model = crate::parallel::concat(model_parts);
-        let made = crate::parallel::concat(made_parts);
-        crate::parallel::join(
-            || {
-                guard::judge_model(
-                    model,
-                    policy,
-                    options,
-                    HOSTS_PER_PART,
-                    severities,
-                    diagnostics,
-                )
-            },
-            || compare(made),
-        )
+            Documents::Compiled(options) => compile::gather(
+                self.loaded.policy.as_ref().expect("a policy loaded"),
+                *options,
+                HOSTS_PER_PART,
+                |compiled| {
+                    [each(&Document::from_resource(
+                        compiled.resource,
+                        compiled.host,
+                    ))]
+                },
+            ),
+        }
     }
 }
 

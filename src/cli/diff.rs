@@ -9,10 +9,9 @@ use serde_json::Value;
 use super::compile_args::{CompileArgs, Unguarded, compile_unguarded, report_judgement};
 use super::{ColorChoice, Outcome, fail, leave, write_stdout};
 use crate::diagnostic::render::Style;
-use crate::diagnostic::{Diagnostics, Severity, codes};
+use crate::diagnostic::{Severity, codes};
 use crate::diff::{self, Deployed, Duplicate, output};
 use crate::input::{self, EmptyDirectories, InputError, ManifestInput};
-use crate::manifest::Manifest;
 use crate::manifest::objects;
 use crate::render::Document;
 use crate::report::{self, At, Entry, Format};
@@ -74,29 +73,32 @@ pub fn run(args: &DiffArgs, color: ColorChoice, style: Style) -> Outcome {
               use `--mesh-config none` (or the form your cluster holds: `configmap`)",
         );
     }
-    // Reading the deployed files and loading the policy are independent, and so are judging
-    // what `build` would write and comparing it: each pair runs side by side.
-    let (files, unguarded) = std::thread::scope(|scope| {
-        let files = scope.spawn(|| read_files(&args.against));
-        let unguarded = compile_unguarded(&args.policies, &args.compile, style);
-        (files.join().expect("the reader thread panicked"), unguarded)
-    });
-    let mut files = match files {
-        Ok(files) => files,
-        Err(error) => return fail(&error),
-    };
-    let mut unguarded = match unguarded {
+    // The deployed files are read on a thread of their own from the start: reading tens of
+    // thousands of files takes longer than loading the policy and judging it, which is done
+    // meanwhile. Only the comparison needs both.
+    let against = args.against.clone();
+    let reading = std::thread::spawn(move || read_files(&against));
+    let read = move || reading.join().expect("the reader thread panicked");
+    let mut unguarded = match compile_unguarded(&args.policies, &args.compile, style) {
         Ok(unguarded) => unguarded,
-        Err(outcome) => return outcome,
+        // A manifest that cannot be read is reported as well, and decides the exit code.
+        Err(outcome) => return read().map_or_else(|error| fail(&error), |_| outcome),
     };
     // The rules' findings go to their own list, reported once the comparison is done.
     let mut diagnostics = std::mem::take(&mut unguarded.diagnostics);
-    let (judged, compared) = judge_and_compare(
-        &unguarded,
-        &mut diagnostics,
-        &mut files,
-        args.include_unmanaged,
+    let (judged, compared) = crate::parallel::join(
+        || unguarded.judge(&mut diagnostics),
+        || {
+            read().map(|mut files| {
+                let compared = compare(&unguarded, &mut files, args.include_unmanaged);
+                (files, compared)
+            })
+        },
     );
+    let (mut files, compared) = match compared {
+        Ok(read) => read,
+        Err(error) => return fail(&error),
+    };
     let refused = report_judgement(&diagnostics, &unguarded.loaded, style).is_err();
     let result = match compared {
         Ok(result) if files.problems.is_empty() => result,
@@ -186,17 +188,15 @@ fn read_files(paths: &[PathBuf]) -> Result<Files, InputError> {
     })
 }
 
-/// Compares what `build` would write with the deployed manifests while the rules judge it
-/// (findings into `diagnostics`); returns what the rules read and the comparison. A
-/// deployed document whose text is byte for byte what `build` writes for a resource is that
-/// resource, unparsed; the other documents are parsed and compared as values. Problems
-/// reading them go to `files.problems`.
-fn judge_and_compare(
+/// Compares what `build` would write with the deployed manifests. A deployed document whose
+/// text is byte for byte what `build` writes for a resource is that resource, unparsed; a
+/// resource with an item in a `kind: List` is compared with it as it is compiled; the other
+/// documents are parsed and compared last. Problems reading them go to `files.problems`.
+fn compare(
     unguarded: &Unguarded,
-    diagnostics: &mut Diagnostics,
     files: &mut Files,
     include_unmanaged: bool,
-) -> (Vec<Manifest>, Result<diff::Diff, Vec<Duplicate>>) {
+) -> Result<diff::Diff, Vec<Duplicate>> {
     let options = diff::Options {
         config_namespace: unguarded
             .loaded
@@ -219,7 +219,7 @@ fn judge_and_compare(
     );
     // Made as each document is compiled, on the thread that compiled it: what the comparison
     // needs of a resource is far less than its typed form and text.
-    let side_of = |document: &Document| {
+    let compiled = unguarded.each_document(|document: &Document| {
         let mut identical = Vec::new();
         unparsed.take_identical(&document.yaml, |text, line| {
             identical.push(At {
@@ -228,15 +228,13 @@ fn judge_and_compare(
             });
         });
         diff::CompiledSide::new(document, identical, &listed, &options)
-    };
-    let (judged, (compiled, rest)) = unguarded.judge_beside(diagnostics, side_of, |compiled| {
-        let rest = deployed_objects(unparsed.read_rest(), sources, &mut problems);
-        (compiled, diff::DeployedIndex::new(rest, &options))
     });
+    let rest = deployed_objects(unparsed.read_rest(), sources, &mut problems);
+    let rest = diff::DeployedIndex::new(rest, &options);
     // The Lists' problems and the other documents', in the order of their files and lines.
     problems.sort_by_key(|entry: &Entry| entry.at);
     files.problems.append(&mut problems);
-    (judged, diff::diff(compiled, listed, rest, &options))
+    diff::diff(compiled, listed, rest, &options)
 }
 
 /// The objects read from each text (in the order of `sources`); problems reading them go

@@ -70,27 +70,6 @@ pub fn judge_compiled(
     let manifests = compile::gather(policy, options, hosts_per_part, |compiled| {
         manifest_of(&compiled.resource)
     });
-    judge_model(
-        manifests,
-        policy,
-        options,
-        hosts_per_part,
-        severities,
-        diagnostics,
-    )
-}
-
-/// [`judge_compiled`] for a caller that made the model itself: `manifests` holds
-/// [`manifest_of`] every resource the policy compiles to (leaving out the `None`s), in
-/// order. `diff` makes it in the same pass that compiles what it compares.
-pub fn judge_model(
-    manifests: Vec<Manifest>,
-    policy: &Policy,
-    options: compile::Options,
-    hosts_per_part: usize,
-    severities: &Severities,
-    diagnostics: &mut Diagnostics,
-) -> Vec<Manifest> {
     let findings = find(&manifests, severities);
     if findings.is_empty() {
         return manifests;
