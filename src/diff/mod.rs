@@ -10,6 +10,11 @@
 //! and name, and compared as values; only the resources that differ are rendered as text.
 //! `diff` never reads the policy and never writes anything: it gets the resources `build`
 //! would write and the objects read from the deployed manifests.
+//!
+//! Each compiled resource is made ready to compare as it is compiled ([`CompiledSide`]):
+//! matched by its exact text to a deployed document, or compared there and then with its
+//! item of a `kind: List` ([`DeployedIndex`]). Only what is still to compare is kept for
+//! [`diff`], so a big policy's resources are never all held as values.
 
 mod fields;
 mod istio_fields;
