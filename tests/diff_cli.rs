@@ -108,15 +108,20 @@ fn every_example_diffs_clean_against_its_own_output() {
     }
 }
 
-#[test]
-fn the_same_resources_as_a_server_returns_them_have_no_differences() {
+/// What `kubectl get -o yaml` prints for the policy's resources: one List, server fields,
+/// older served versions, keys sorted, serde_yaml's quoting and indentation
+/// (bench/synthetic.rs, shared with the benchmark).
+fn as_served() -> String {
     let built = egressc(&["build", POLICY, "--mesh-config", "none"]);
     assert_eq!(code(&built), 0);
-    // As kubectl prints it: one List, server fields, older served versions, keys sorted,
-    // serde_yaml's quoting and indentation (bench/synthetic.rs, shared with the benchmark).
     let mut served = Vec::new();
     synthetic::write_served(&stdout(&built), &mut served).unwrap();
-    let text = String::from_utf8(served).unwrap();
+    String::from_utf8(served).unwrap()
+}
+
+#[test]
+fn the_same_resources_as_a_server_returns_them_have_no_differences() {
+    let text = as_served();
     assert!(text.contains("apiVersion: networking.istio.io/v1beta1"));
     let output = egressc_with_stdin(
         &["diff", POLICY, "--mesh-config", "none", "--against", "-"],
@@ -130,11 +135,7 @@ fn the_same_resources_as_a_server_returns_them_have_no_differences() {
 /// differs is still shown against what the cluster holds.
 #[test]
 fn a_changed_item_of_a_clusters_list_is_a_change() {
-    let built = egressc(&["build", POLICY, "--mesh-config", "none"]);
-    assert_eq!(code(&built), 0);
-    let mut served = Vec::new();
-    synthetic::write_served(&stdout(&built), &mut served).unwrap();
-    let text = String::from_utf8(served).unwrap();
+    let text = as_served();
     assert!(text.contains("number: 443\n"));
     let text = text.replacen("number: 443\n", "number: 8443\n", 1);
     let output = egressc_with_stdin(

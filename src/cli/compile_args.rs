@@ -177,7 +177,7 @@ pub fn compile_policy(
 }
 
 /// What `build` would write, not judged yet, and what judging it needs: `diff` judges it
-/// beside comparing it.
+/// while it reads the deployed files, and compares it then.
 pub struct Unguarded {
     pub loaded: Loaded,
     documents: Documents<Rendered>,
@@ -228,7 +228,8 @@ impl Unguarded {
 
 /// Loads the policy files, and renders them when templates are given, printing the
 /// diagnostics that end the run. The caller must judge the result ([`Unguarded::judge`])
-/// before using it (`diff` does so while it compares) and then [`report_judgement`].
+/// before trusting it (`diff` does so while it reads the deployed files) and then
+/// [`report_judgement`].
 pub fn compile_unguarded(
     policies: &[PathBuf],
     args: &CompileArgs,

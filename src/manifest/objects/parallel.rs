@@ -50,6 +50,8 @@ struct Pending<'a> {
 }
 
 impl<'a> Unparsed<'a> {
+    /// Splits the texts into their documents and finds each by its text; documents of only
+    /// comments and markers are left out, and so are the Lists [`read_lists`] reads.
     pub fn split(texts: &[&'a str]) -> Unparsed<'a> {
         // Split on every core: a repository holds tens of thousands of files.
         let numbered: Vec<(usize, &'a str)> = texts.iter().copied().enumerate().collect();
