@@ -141,9 +141,9 @@ struct Files {
     sources: Sources,
     /// The sources holding UTF-8 text, in order.
     texts: Vec<SourceId>,
-    /// Their `kind: List` documents, already parsed: no document in one can be byte-identical
-    /// to what `build` writes, so they are read while the policy compiles.
-    lists: Vec<objects::Objects>,
+    /// Their `kind: List` documents, already parsed and packed: no document in one can be
+    /// byte-identical to what `build` writes, so they are read while the policy compiles.
+    lists: Vec<objects::Objects<diff::Packed>>,
     problems: Vec<Entry>,
 }
 
@@ -178,7 +178,7 @@ fn read_files(paths: &[PathBuf]) -> Result<Files, InputError> {
             .iter()
             .map(|&id| sources.get(id).text.as_str())
             .collect();
-        objects::read_lists(&texts)
+        objects::read_lists(&texts, diff::Packed::new)
     };
     Ok(Files {
         sources,
@@ -229,7 +229,11 @@ fn compare(
         });
         diff::CompiledSide::new(document, identical, &listed, &options)
     });
-    let rest = deployed_objects(unparsed.read_rest(), sources, &mut problems);
+    let rest = deployed_objects(
+        unparsed.read_rest(diff::Packed::new),
+        sources,
+        &mut problems,
+    );
     let rest = diff::DeployedIndex::new(rest, &options);
     // The Lists' problems and the other documents', in the order of their files and lines.
     problems.sort_by_key(|entry: &Entry| entry.at);
@@ -240,7 +244,7 @@ fn compare(
 /// The objects read from each text (in the order of `sources`); problems reading them go
 /// to `problems`.
 fn deployed_objects(
-    read: Vec<objects::Objects>,
+    read: Vec<objects::Objects<diff::Packed>>,
     sources: &[SourceId],
     problems: &mut Vec<Entry>,
 ) -> Vec<Deployed> {
@@ -254,7 +258,7 @@ fn deployed_objects(
             problems.push(crate::check::unreadable(at, &item.message, item.help));
         }
         deployed.extend(read.objects.into_iter().map(|object| Deployed {
-            value: object.value,
+            object: object.value,
             at: At {
                 source,
                 line: object.line,

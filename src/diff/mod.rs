@@ -16,29 +16,24 @@
 //! item of a `kind: List` ([`DeployedIndex`]). Only what is still to compare is kept for
 //! [`diff`], so a big policy's resources are never all held as values.
 
+mod deployed;
 mod fields;
 mod istio_fields;
 mod normalise;
 pub mod output;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 
 use compact_str::CompactString;
 use serde_json::{Map, Value};
 
+pub use deployed::{Deployed, DeployedIndex, Packed};
 pub use fields::FieldChange;
+
+use deployed::Held;
 
 use crate::policy::MANAGED_BY;
 use crate::report::At;
-
-/// A deployed object and where it was read.
-#[derive(Clone, Debug)]
-pub struct Deployed {
-    pub value: Value,
-    pub at: At,
-}
 
 /// What applying the policy would do to one resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
@@ -122,49 +117,6 @@ pub trait CompiledResource {
     fn value(&self) -> Cow<'_, Value>;
 }
 
-/// Deployed objects, normalised and found by name. `diff` makes one of the items of the
-/// `kind: List`s (what `kubectl get -o yaml` prints) before the policy is compiled, since no
-/// compiled resource can match those by text: each compiled resource is compared with its
-/// object there as soon as it is made ([`CompiledSide::new`]), so the value of a resource
-/// that is the same as deployed is let go of at once. A second one holds the documents
-/// parsed once no resource had matched them by text.
-#[derive(Debug, Default)]
-pub struct DeployedIndex {
-    objects: Vec<Deployed>,
-    by_key: HashMap<Key, usize>,
-    /// Two objects that are one resource, found as the index was made.
-    duplicates: Vec<Duplicate>,
-}
-
-impl DeployedIndex {
-    /// Normalises the objects (on every core) and finds each by its name.
-    pub fn new(objects: Vec<Deployed>, options: &Options) -> DeployedIndex {
-        let keyed = crate::parallel::map_owned(objects, |mut object| {
-            normalise::normalise(&mut object.value, &options.config_namespace);
-            (key_of(&object.value), object)
-        });
-        let mut index = DeployedIndex {
-            objects: Vec::with_capacity(keyed.len()),
-            by_key: HashMap::with_capacity(keyed.len()),
-            duplicates: Vec::new(),
-        };
-        for (key, object) in keyed {
-            match index.by_key.entry(key) {
-                Entry::Occupied(first) => index.duplicates.push(Duplicate {
-                    resource: describe(first.key()),
-                    first: index.objects[*first.get()].at,
-                    second: object.at,
-                }),
-                Entry::Vacant(slot) => {
-                    slot.insert(index.objects.len());
-                    index.objects.push(object);
-                }
-            }
-        }
-        index
-    }
-}
-
 /// A compiled resource made ready to compare ([`CompiledSide::new`]): what `diff` keeps of
 /// it, so that neither its typed form nor its text is held until the comparison.
 #[derive(Clone, Debug)]
@@ -202,7 +154,8 @@ impl CompiledSide {
         normalise::normalise(&mut value, &options.config_namespace);
         let key = key_of(&value);
         let found = listed.by_key.get(&key).copied();
-        let same = found.is_some_and(|index| same_resource(&listed.objects[index].value, &value));
+        let same =
+            found.is_some_and(|index| same_resource(&listed.objects[index].value(options), &value));
         CompiledSide {
             key,
             identical: Box::default(),
@@ -223,8 +176,8 @@ pub fn diff(
 ) -> Result<Diff, Vec<Duplicate>> {
     let mut duplicates = listed.duplicates;
     duplicates.extend(rest.duplicates);
-    let mut listed_objects: Vec<Option<Deployed>> = listed.objects.into_iter().map(Some).collect();
-    let mut rest_objects: Vec<Option<Deployed>> = rest.objects.into_iter().map(Some).collect();
+    let mut listed_objects: Vec<Option<Held>> = listed.objects.into_iter().map(Some).collect();
+    let mut rest_objects: Vec<Option<Held>> = rest.objects.into_iter().map(Some).collect();
     // A resource both in a List and in a document of its own.
     for (key, &index) in &rest.by_key {
         if let Some(&other) = listed.by_key.get(key) {
@@ -285,16 +238,18 @@ pub fn diff(
                     .differences
                     .push(difference(ChangeKind::Add, key, None, Some(resource)));
             }
-            (Some(object), Some(resource)) if same_resource(&object.value, &resource) => {
-                result.unchanged += 1;
-            }
-            (Some(mut object), Some(resource)) => {
-                adopt_api_version(&mut object.value, &resource);
-                normalise::align_keys(&mut object.value, &resource);
+            (Some(object), Some(resource)) => {
+                let mut deployed = object.value(options);
+                if same_resource(&deployed, &resource) {
+                    result.unchanged += 1;
+                    continue;
+                }
+                adopt_api_version(&mut deployed, &resource);
+                normalise::align_keys(&mut deployed, &resource);
                 result.differences.push(difference(
                     ChangeKind::Change,
                     key,
-                    Some(object),
+                    Some((deployed, object.at)),
                     Some(resource),
                 ));
             }
@@ -305,7 +260,7 @@ pub fn diff(
         return Err(duplicates);
     }
     // What is left deployed that the policy does not have.
-    let mut removed: Vec<(Key, Deployed)> =
+    let mut removed: Vec<(Key, Held)> =
         [(rest.by_key, rest_objects), (listed.by_key, listed_objects)]
             .into_iter()
             .flat_map(|(by_key, mut objects)| {
@@ -314,7 +269,7 @@ pub fn diff(
                 })
             })
             .filter(|(key, object)| {
-                managed_by_egressc(&object.value)
+                object.managed
                     || (options.include_unmanaged
                         && (istio_fields::IstioFields::get().is_istio(&key.group, &key.kind)
                             || is_compiled_kind(&kinds_compiled, key)))
@@ -322,9 +277,10 @@ pub fn diff(
             .collect();
     removed.sort_by_key(|(_, object)| object.at);
     for (key, object) in removed {
+        let deployed = (object.value(options), object.at);
         result
             .differences
-            .push(difference(ChangeKind::Remove, key, Some(object), None));
+            .push(difference(ChangeKind::Remove, key, Some(deployed), None));
     }
     Ok(result)
 }
@@ -338,12 +294,12 @@ fn is_compiled_kind(kinds: &[(CompactString, CompactString)], key: &Key) -> bool
 fn difference(
     change: ChangeKind,
     key: Key,
-    deployed: Option<Deployed>,
+    deployed: Option<(Value, At)>,
     compiled: Option<Value>,
 ) -> Difference {
     let shown = compiled
         .as_ref()
-        .or(deployed.as_ref().map(|d| &d.value))
+        .or(deployed.as_ref().map(|(value, _)| value))
         .expect("a difference has a side");
     Difference {
         change,
@@ -351,8 +307,8 @@ fn difference(
         kind: key.kind.into(),
         namespace: key.namespace.into(),
         name: key.name.into(),
-        deployed_at: deployed.as_ref().map(|d| d.at),
-        deployed: deployed.map(|d| d.value),
+        deployed_at: deployed.as_ref().map(|&(_, at)| at),
+        deployed: deployed.map(|(value, _)| value),
         compiled,
     }
 }

@@ -23,6 +23,13 @@ use super::istio_fields::{FieldTree, IstioFields};
 
 /// Normalises one object in place.
 pub(super) fn normalise(object: &mut Value, config_namespace: &str) {
+    normalise_fields(object);
+    default_namespace(object, config_namespace);
+}
+
+/// Every step of [`normalise`] but the config namespace: the deployed objects are packed
+/// ([`super::deployed::Packed`]) before the policy that names it is read.
+pub(super) fn normalise_fields(object: &mut Value) {
     let Value::Object(fields) = object else {
         return;
     };
@@ -32,7 +39,7 @@ pub(super) fn normalise(object: &mut Value, config_namespace: &str) {
     let is_istio = istio.is_istio(group, kind);
     for (key, value) in fields.iter_mut() {
         match key.as_str() {
-            "metadata" => normalise_metadata(value, config_namespace),
+            "metadata" => normalise_metadata(value),
             "spec" if is_istio => drop_absent(value, spec_maps, true),
             _ => drop_absent(value, None, false),
         }
@@ -40,7 +47,7 @@ pub(super) fn normalise(object: &mut Value, config_namespace: &str) {
     fields.retain(|_, value| !value.is_null());
 }
 
-fn normalise_metadata(metadata: &mut Value, config_namespace: &str) {
+fn normalise_metadata(metadata: &mut Value) {
     let Value::Object(metadata) = metadata else {
         return;
     };
@@ -55,7 +62,13 @@ fn normalise_metadata(metadata: &mut Value, config_namespace: &str) {
         Value::Object(map) => !(map.is_empty() && matches!(key.as_str(), "labels" | "annotations")),
         _ => true,
     });
-    if !metadata.contains_key("namespace") {
+}
+
+/// A missing `metadata.namespace` is the config namespace (added last, after nulls are gone).
+pub(super) fn default_namespace(object: &mut Value, config_namespace: &str) {
+    if let Some(Value::Object(metadata)) = object.get_mut("metadata")
+        && !metadata.contains_key("namespace")
+    {
         metadata.insert(
             "namespace".to_owned(),
             Value::String(config_namespace.to_owned()),

@@ -17,18 +17,45 @@ use super::stream::{Document, Problem, content_line, list_item_lines, too_large,
 
 /// A Kubernetes object and the line its text starts on.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Object {
-    /// An object with string `apiVersion` and `kind`.
-    pub value: Value,
+pub struct Object<V = Value> {
+    /// An object with string `apiVersion` and `kind`, as a value or in the form the reader
+    /// made of it ([`read_lists`]).
+    pub value: V,
     /// 1-based line of the object's first key (of its list item, inside a `kind: List`).
     pub line: usize,
 }
 
 /// Everything read from one stream.
-#[derive(Debug, Default)]
-pub struct Objects {
-    pub objects: Vec<Object>,
+#[derive(Debug)]
+pub struct Objects<V = Value> {
+    pub objects: Vec<Object<V>>,
     pub problems: Vec<Problem>,
+}
+
+impl<V> Default for Objects<V> {
+    fn default() -> Self {
+        Objects {
+            objects: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+}
+
+impl Objects {
+    /// The objects turned into another form by `keep`.
+    fn kept<V>(self, keep: impl Fn(Value) -> V) -> Objects<V> {
+        Objects {
+            objects: self
+                .objects
+                .into_iter()
+                .map(|object| Object {
+                    value: keep(object.value),
+                    line: object.line,
+                })
+                .collect(),
+            problems: self.problems,
+        }
+    }
 }
 
 const NOT_AN_OBJECT_HELP: &str = "the manifests to compare with must be Kubernetes objects: \

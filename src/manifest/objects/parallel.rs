@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use foldhash::{HashMap, HashMapExt};
 
+use serde_json::Value;
+
 use super::{Objects, read_document, read_list_item};
 use crate::manifest::stream::{
     Document, content_line, list_items, split_documents, top_level_type,
@@ -15,16 +17,20 @@ use crate::manifest::stream::{
 /// the same as reading them one after the other.
 pub fn read_all(texts: &[&str]) -> Vec<Objects> {
     let (units, lists) = units(texts);
-    read_units(texts.len(), &units, &lists)
+    read_units(texts.len(), &units, &lists, |value| value)
 }
 
 /// Reads only the `kind: List` documents that split into items, which no compiled resource
 /// can be byte for byte: `diff` parses them while the policy is still compiling.
 /// [`Unparsed`] holds the rest.
-pub fn read_lists(texts: &[&str]) -> Vec<Objects> {
+///
+/// Each object is handed to `keep` on the core that parsed it, as soon as it is parsed: a
+/// cluster's List holds tens of thousands of objects, and `keep` makes the form they are
+/// held in until the comparison, far smaller than a parsed value.
+pub fn read_lists<V: Send>(texts: &[&str], keep: impl Fn(Value) -> V + Sync) -> Vec<Objects<V>> {
     let (mut units, lists) = units(texts);
     units.retain(|unit| unit.list.is_some());
-    read_units(texts.len(), &units, &lists)
+    read_units(texts.len(), &units, &lists, keep)
 }
 
 /// The documents [`read_lists`] leaves out, split but not parsed, to be found by their exact
@@ -102,9 +108,10 @@ impl<'a> Unparsed<'a> {
         }
     }
 
-    /// Parses the documents nobody took, one [`Objects`] per text. Call it once every
+    /// Parses the documents nobody took, one [`Objects`] per text, each object in the form
+    /// `keep` makes of it (see [`read_lists`]). Call it once every
     /// [`Unparsed::take_identical`] has returned.
-    pub fn read_rest(&self) -> Vec<Objects> {
+    pub fn read_rest<V: Send>(&self, keep: impl Fn(Value) -> V + Sync) -> Vec<Objects<V>> {
         let rest: Vec<Unit<'a>> = self
             .documents
             .iter()
@@ -112,7 +119,7 @@ impl<'a> Unparsed<'a> {
             .filter(|(_, taken)| !taken.load(Ordering::Relaxed))
             .map(|(pending, _)| pending.unit)
             .collect();
-        read_units(self.texts, &rest, &[])
+        read_units(self.texts, &rest, &[], keep)
     }
 }
 
@@ -121,16 +128,21 @@ fn body<'a>(document: &Document<'a>) -> &'a str {
     document.text.strip_prefix("---\n").unwrap_or(document.text)
 }
 
-/// Parses the units on every core, one [`Objects`] per text. `lists` are the Lists the
-/// items among `units` came from.
-fn read_units(texts: usize, units: &[Unit], lists: &[Document]) -> Vec<Objects> {
+/// Parses the units on every core, one [`Objects`] per text, each object in the form
+/// `keep` makes of it. `lists` are the Lists the items among `units` came from.
+fn read_units<V: Send>(
+    texts: usize,
+    units: &[Unit],
+    lists: &[Document],
+    keep: impl Fn(Value) -> V + Sync,
+) -> Vec<Objects<V>> {
     let results = crate::parallel::map(units, |unit| {
         let mut objects = Objects::default();
         match unit.list {
             Some(_) => read_list_item(&unit.document, &mut objects),
             None => read_document(&unit.document, &mut objects),
         }
-        objects
+        objects.kept(&keep)
     });
     // An item that does not parse apart (an alias to an anchor in another item) may parse
     // within its List, so a List with a broken item is read again as a whole.
@@ -142,13 +154,17 @@ fn read_units(texts: usize, units: &[Unit], lists: &[Document]) -> Vec<Objects> 
             broken[list] = true;
         }
     }
-    let mut all: Vec<Objects> = (0..texts).map(|_| Objects::default()).collect();
+    let mut all: Vec<Objects<V>> = (0..texts).map(|_| Objects::default()).collect();
     let mut reread = vec![false; lists.len()];
     for (unit, mut objects) in units.iter().zip(results) {
         let out = &mut all[unit.text_index];
         if let Some(list) = unit.list.filter(|&list| broken[list]) {
             if !std::mem::replace(&mut reread[list], true) {
-                read_document(&lists[list], out);
+                let mut whole = Objects::default();
+                read_document(&lists[list], &mut whole);
+                let mut whole = whole.kept(&keep);
+                out.objects.append(&mut whole.objects);
+                out.problems.append(&mut whole.problems);
             }
             continue;
         }

@@ -121,7 +121,7 @@ fn a_known_text_is_taken_without_parsing_and_only_the_rest_is_read() {
     unparsed.take_identical(known, |text, line| found.push((text, line)));
     assert_eq!(found, [(0, 1), (0, 6), (1, 3)]);
     unparsed.take_identical("kind: Unknown\n", |_, _| panic!("nothing has this text"));
-    let rest = unparsed.read_rest();
+    let rest = unparsed.read_rest(|value| value);
     assert_eq!(lines(&rest[0]), [("\"b\"".to_owned(), 11)]);
     assert!(rest[1].objects.is_empty() && rest[1].problems.is_empty());
 }
@@ -132,7 +132,10 @@ fn nothing_taken_reads_as_read_all_does() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: first}}\n---\n{KUBECTL_LIST}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: last}}\n---\n- not an object\n"
     );
     let texts = [stream.as_str(), KUBECTL_LIST];
-    let merged = merge(read_lists(&texts), Unparsed::split(&texts).read_rest());
+    let merged = merge(
+        read_lists(&texts, |value| value),
+        Unparsed::split(&texts).read_rest(|value| value),
+    );
     for (merged, whole) in merged.iter().zip(read_all(&texts)) {
         assert_eq!(merged.objects, whole.objects);
         assert_eq!(merged.problems, whole.problems);
