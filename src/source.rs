@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Identifies one loaded file in [`Sources`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -85,34 +86,42 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The text; for a file that is not UTF-8, its lossy decoding (only used to show context).
     pub text: String,
-    /// Byte offset where each line starts, for line/column lookups.
-    line_starts: Vec<u32>,
+    /// Byte offset where each line starts, for line/column lookups; made at the first
+    /// lookup. Most files are never looked into (a deployed manifest without a finding), and
+    /// a cluster's List of 17 million lines would hold 68 MB of it.
+    line_starts: OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     fn new(path: PathBuf, text: String) -> SourceFile {
-        // Counted first so the index is exactly as long as the file has lines: a manifest
-        // stream of a million lines would otherwise keep up to as many again spare.
-        let mut line_starts = Vec::with_capacity(1 + text.bytes().filter(|&b| b == b'\n').count());
-        line_starts.extend(
-            std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                .map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
-        );
         SourceFile {
             path,
             text,
-            line_starts,
+            line_starts: OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            // Counted first so the index is exactly as long as the file has lines.
+            let mut starts =
+                Vec::with_capacity(1 + self.text.bytes().filter(|&b| b == b'\n').count());
+            starts.extend(
+                std::iter::once(0)
+                    .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                    .map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
+            );
+            starts
+        })
     }
 
     /// The span of a 1-based line's text, without its line break (the last line when past
     /// the end).
     pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
-        let index = line.saturating_sub(1).min(self.line_starts.len() - 1);
-        let start = self.line_starts[index] as usize;
-        let end = self
-            .line_starts
+        let line_starts = self.line_starts();
+        let index = line.saturating_sub(1).min(line_starts.len() - 1);
+        let start = line_starts[index] as usize;
+        let end = line_starts
             .get(index + 1)
             .map_or(self.text.len(), |&next| next as usize);
         let text = &self.text[start..end];
@@ -122,11 +131,11 @@ impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self
-            .line_starts
+        let line_starts = self.line_starts();
+        let line = line_starts
             .partition_point(|&start| start as usize <= offset)
             .saturating_sub(1);
-        let line_start = self.line_starts[line] as usize;
+        let line_start = line_starts[line] as usize;
         let column = self.text[line_start..offset].chars().count() + 1;
         (line + 1, column)
     }
