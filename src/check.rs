@@ -65,14 +65,13 @@ impl Checked {
 
 /// Reads the inputs (files, or stdin) and checks them.
 pub fn check_inputs(inputs: &[ManifestInput], options: &Options) -> Result<Checked, InputError> {
-    let mut texts = Vec::with_capacity(inputs.len());
-    for manifest_input in inputs {
-        let (path, bytes) = match manifest_input {
-            ManifestInput::File(path) => (path.clone(), input::read(path)?),
-            ManifestInput::Stdin => (PathBuf::from("<stdin>"), input::read_stdin()?),
-        };
-        texts.push((path, bytes));
-    }
+    // On every core: opening and reading a repository's many small files is kernel time
+    // that one core alone spends file after file.
+    let read = crate::parallel::map(inputs, |manifest_input| match manifest_input {
+        ManifestInput::File(path) => Ok((path.clone(), input::read(path)?)),
+        ManifestInput::Stdin => Ok((PathBuf::from("<stdin>"), input::read_stdin()?)),
+    });
+    let texts = read.into_iter().collect::<Result<Vec<_>, InputError>>()?;
     Ok(check_texts(texts, options))
 }
 
