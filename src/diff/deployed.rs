@@ -8,7 +8,7 @@ use compact_str::CompactString;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::{Duplicate, Key, Options, describe, group_and_kind, managed_by_egressc, normalise};
+use super::{Duplicate, Key, Options, describe, key_of, managed_by_egressc, normalise};
 use crate::report::At;
 
 /// A deployed object as `diff` holds it until it is compared: its name, whether egressc
@@ -32,21 +32,15 @@ impl Packed {
     /// Packs a deployed object read from the manifests.
     pub fn new(mut object: Value) -> Packed {
         normalise::normalise_fields(&mut object);
-        let (group, kind) = object.as_object().map_or(("", ""), group_and_kind);
-        let namespace = match object.get("metadata") {
-            // Only a metadata map gets the config namespace (`normalise::default_namespace`).
-            Some(Value::Object(metadata)) => metadata.get("namespace").map(Value::as_str),
-            _ => Some(None),
-        };
-        let key = Key {
-            group: group.into(),
-            kind: kind.into(),
-            namespace: namespace.flatten().unwrap_or_default().into(),
-            name: super::string_at(&object, "/metadata/name").into(),
-        };
+        // Only a metadata map without a namespace (nulls are gone by now) gets the config
+        // namespace, as `normalise::default_namespace` gives it.
+        let namespace_given = !matches!(
+            object.get("metadata"),
+            Some(Value::Object(metadata)) if !metadata.contains_key("namespace")
+        );
         Packed {
-            key,
-            namespace_given: namespace.is_some(),
+            key: key_of(&object),
+            namespace_given,
             managed: managed_by_egressc(&object),
             json: serde_json::value::to_raw_value(&object).expect("a JSON value serializes"),
         }
@@ -158,8 +152,10 @@ mod tests {
                    "metadata": {"name": "d", "namespace": 7}}),
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": null}),
             json!({"apiVersion": "v1", "kind": "Secret"}),
+            // Floats that serde_json reads back one ulp off without `float_roundtrip`.
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "f"},
-                   "data": {"z": 0.300_000_000_000_000_04, "a": 1e300, "m": -5}}),
+                   "data": {"z": 1.071_566_039_146_582_6e-75, "y": 0.013_000_000_000_000_001,
+                            "a": 1e300, "m": -5}}),
         ];
         let mut sources = crate::source::Sources::default();
         let source = sources.add("deployed.yaml", String::new());
@@ -176,7 +172,7 @@ mod tests {
         for (line, object) in objects.into_iter().enumerate() {
             let mut normalised = object;
             normalise::normalise(&mut normalised, &options.config_namespace);
-            let key = super::super::key_of(&normalised);
+            let key = key_of(&normalised);
             let held = &index.objects[index.by_key[&key]];
             assert_eq!(held.at.line, line);
             let unpacked = held.value(&options);
