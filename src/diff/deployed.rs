@@ -1,10 +1,10 @@
 //! The deployed side: objects read from the manifests, held compact until each is compared,
 //! and found by name.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use compact_str::CompactString;
+use foldhash::{HashMap, HashMapExt};
 use serde_json::Value;
 use serde_json::value::RawValue;
 

@@ -89,26 +89,7 @@ fn without_server_fields(mut object: Value) -> Value {
             annotations.remove(LAST_APPLIED);
         }
     }
-    at_exact_size(object)
-}
-
-/// The value with every map and list rebuilt at its exact size. A parsed map grows by
-/// doubling, and every deployed object is held until the comparison: tens of thousands of
-/// them in a cluster's List.
-fn at_exact_size(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(key, value)| (key, at_exact_size(value)))
-                .collect(),
-        ),
-        Value::Array(items) => {
-            let mut items: Vec<Value> = items.into_iter().map(at_exact_size).collect();
-            items.shrink_to_fit();
-            Value::Array(items)
-        }
-        other => other,
-    }
+    object
 }
 
 /// Reads every document of a YAML stream; the items of a `kind: List` are objects of their

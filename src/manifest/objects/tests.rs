@@ -188,16 +188,3 @@ fn server_set_fields_are_not_read() {
         assert_eq!(objects.objects[0].value, expected, "{text}");
     }
 }
-
-/// Every deployed object is held until the comparison, so what was parsed by doubling is
-/// kept at its size.
-#[test]
-fn objects_are_held_at_their_exact_size() {
-    let objects = read_objects(
-        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: a}\nspec:\n  hosts:\n  - a.example\n",
-    );
-    let hosts = objects.objects[0].value["spec"]["hosts"]
-        .as_array()
-        .unwrap();
-    assert_eq!(hosts.capacity(), 1);
-}
