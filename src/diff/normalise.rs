@@ -115,7 +115,7 @@ pub(super) fn align_keys(deployed: &mut Value, compiled: &Value) {
         (Value::Object(deployed), Value::Object(compiled)) => {
             let mut ordered = Map::with_capacity(deployed.len());
             for (key, compiled_value) in compiled {
-                if let Some(mut value) = deployed.remove(key) {
+                if let Some(mut value) = deployed.shift_remove(key) {
                     align_keys(&mut value, compiled_value);
                     ordered.insert(key.clone(), value);
                 }
@@ -175,6 +175,16 @@ mod tests {
             "data": {"empty": "", "list": [], "gone": null},
         }));
         assert_eq!(value["data"], json!({"empty": "", "list": []}));
+    }
+
+    #[test]
+    fn keys_only_the_deployed_side_has_keep_their_order() {
+        let mut deployed = json!({"kind": "K", "c": 1, "a": 2, "b": 3});
+        align_keys(&mut deployed, &json!({"kind": "K"}));
+        assert_eq!(
+            serde_json::to_string(&deployed).unwrap(),
+            r#"{"kind":"K","c":1,"a":2,"b":3}"#
+        );
     }
 
     #[test]

@@ -80,13 +80,13 @@ fn without_server_fields(mut object: Value) -> Value {
     let Value::Object(fields) = &mut object else {
         return object;
     };
-    fields.remove("status");
+    fields.shift_remove("status");
     if let Some(Value::Object(metadata)) = fields.get_mut("metadata") {
         for field in SERVER_SET_METADATA {
-            metadata.remove(field);
+            metadata.shift_remove(field);
         }
         if let Some(Value::Object(annotations)) = metadata.get_mut("annotations") {
-            annotations.remove(LAST_APPLIED);
+            annotations.shift_remove(LAST_APPLIED);
         }
     }
     object

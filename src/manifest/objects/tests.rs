@@ -188,3 +188,15 @@ fn server_set_fields_are_not_read() {
         assert_eq!(objects.objects[0].value, expected, "{text}");
     }
 }
+
+/// What the API server adds is left out without reordering what is left: a resource to
+/// remove is shown with its keys as deployed.
+#[test]
+fn server_fields_leave_the_other_keys_in_their_order() {
+    let objects = read_objects(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  annotations: {a: b}\n  creationTimestamp: \"2026-01-01T00:00:00Z\"\n  generation: 1\n  labels: {l: v}\n  managedFields: []\n  name: n\n  namespace: ns\n  resourceVersion: \"7\"\n  uid: u\nstatus: {}\n",
+    );
+    let metadata = objects.objects[0].value["metadata"].as_object().unwrap();
+    let keys: Vec<&str> = metadata.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["annotations", "labels", "name", "namespace"]);
+}
