@@ -5,7 +5,6 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use foldhash::{HashMap, HashMapExt};
-
 use serde_json::Value;
 
 use super::{Objects, read_document, read_list_item};
