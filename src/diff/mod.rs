@@ -240,7 +240,8 @@ pub fn diff(
             }
             (Some(object), Some(resource)) => {
                 let mut deployed = object.value(options);
-                if same_resource(&deployed, &resource) {
+                // A listed object was compared as the resource was made, and differed.
+                if compared_with.is_none() && same_resource(&deployed, &resource) {
                     result.unchanged += 1;
                     continue;
                 }
